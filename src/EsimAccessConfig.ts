@@ -1,0 +1,183 @@
+/**
+ * The configuration every call reads: credentials, base URL, timeouts, retry policy and the rate limiter that all
+ * calls made with one configuration share.
+ *
+ * @since 0.1.0
+ */
+import { Config, Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import type { EsimAccessError } from "./EsimAccessError.ts"
+import * as RateLimit from "./internal/rateLimit.ts"
+
+/**
+ * The production API host (reference §1.1).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBaseUrl = "https://api.esimaccess.com"
+
+/**
+ * Retry policy: exponential backoff from `base`, doubled each time up to `maxDelay`, jittered, at most `times`
+ * retries. Only transient failures are retried (see `EsimAccessError.isTransient`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions {
+  /** retries after the first attempt; default 3 */
+  readonly times?: number
+  /** first delay; default 250 millis */
+  readonly base?: Duration.Input
+  /** longest delay; default 5 seconds */
+  readonly maxDelay?: Duration.Input
+  /** randomise each delay between 80 % and 120 %; default true */
+  readonly jitter?: boolean
+}
+
+/**
+ * The limiter: at most `limit` request starts in any sliding `window`. Default 8 per second, the account's limit
+ * (reference §6).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RateLimitOptions {
+  readonly limit?: number
+  readonly window?: Duration.Input
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** the account's access code, sent as `RT-AccessCode` */
+  readonly accessCode: string | Redacted.Redacted<string>
+  /** with a secret key every request is signed (`RT-Timestamp`, `RT-RequestID`, `RT-Signature`, reference §1.3) */
+  readonly secretKey?: string | Redacted.Redacted<string> | undefined
+  /** default `https://api.esimaccess.com` */
+  readonly baseUrl?: string | undefined
+  /** per attempt; default 30 seconds, and `catalogueTimeout` for `package/list` */
+  readonly timeout?: Duration.Input | undefined
+  /** per attempt for `package/list` (the full catalogue is about 3 MB); default 120 seconds */
+  readonly catalogueTimeout?: Duration.Input | undefined
+  /** `false` turns retries off */
+  readonly retry?: RetryOptions | false | undefined
+  /** `false` turns the limiter off (tests that want it off) */
+  readonly rateLimit?: RateLimitOptions | false | undefined
+}
+
+/**
+ * The resolved configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly accessCode: Redacted.Redacted<string>
+  readonly secretKey: Redacted.Redacted<string> | undefined
+  readonly baseUrl: string
+  readonly timeout: Duration.Duration
+  readonly catalogueTimeout: Duration.Duration
+  /** `undefined` when retries are off */
+  readonly retry: Schedule.Schedule<unknown, EsimAccessError> | undefined
+  /** shared by every call made with this configuration */
+  readonly rateLimit: RateLimit.RateLimit
+}
+
+/**
+ * The configuration service. Every endpoint requires it (and an `HttpClient`).
+ *
+ * @since 0.1.0
+ * @category services
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Balance, EsimAccessConfig } from "effect-esim-access"
+ *
+ * Balance.query().pipe(
+ *   Effect.provide(EsimAccessConfig.layer({ accessCode: "…" })),
+ *   Effect.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ */
+export class EsimAccessConfig extends Context.Service<EsimAccessConfig, Service>()(
+  "effect-esim-access/EsimAccessConfig"
+) {}
+
+const redact = (value: string | Redacted.Redacted<string>) => Redacted.isRedacted(value) ? value : Redacted.make(value)
+
+const retrySchedule = (options: RetryOptions): Schedule.Schedule<unknown, EsimAccessError> => {
+  const maxDelay = Duration.fromInputUnsafe(options.maxDelay ?? "5 seconds")
+  const backoff = Schedule.exponential(options.base ?? "250 millis").pipe(
+    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, maxDelay)))
+  )
+  const delays = options.jitter === false ? backoff : Schedule.jittered(backoff)
+  return Schedule.max([delays, Schedule.recurs(Math.max(0, options.times ?? 3))])
+}
+
+/**
+ * Resolves options to the service, building the shared limiter.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Service => ({
+  accessCode: redact(options.accessCode),
+  secretKey: options.secretKey === undefined || options.secretKey === "" ? undefined : redact(options.secretKey),
+  baseUrl: (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, ""),
+  timeout: Duration.fromInputUnsafe(options.timeout ?? "30 seconds"),
+  catalogueTimeout: Duration.fromInputUnsafe(options.catalogueTimeout ?? "120 seconds"),
+  retry: options.retry === false ? undefined : retrySchedule(options.retry ?? {}),
+  rateLimit: options.rateLimit === false ?
+    RateLimit.unlimited :
+    RateLimit.slidingWindow({ limit: options.rateLimit?.limit ?? 8, window: options.rateLimit?.window ?? "1 second" })
+})
+
+/**
+ * A layer from plain options. Each time the layer is built it makes one limiter, shared by every call that uses
+ * it.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { EsimAccessConfig } from "effect-esim-access"
+ *
+ * const ConfigLive = EsimAccessConfig.layer({ accessCode: process.env.ESIM_ACCESS_CODE ?? "", retry: { times: 5 } })
+ * ```
+ */
+export const layer = (options: Options): Layer.Layer<EsimAccessConfig> =>
+  Layer.sync(EsimAccessConfig, () => make(options))
+
+/**
+ * A layer that reads `ESIM_ACCESS_CODE`, `ESIM_ACCESS_SECRET_KEY` (optional) and `ESIM_ACCESS_BASE_URL` (optional)
+ * through Effect `Config`; other options as in {@link layer}.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { EsimAccessConfig } from "effect-esim-access"
+ *
+ * const ConfigLive = EsimAccessConfig.layerConfig({ rateLimit: { limit: 5 } })
+ * ```
+ */
+export const layerConfig = (
+  options: Omit<Options, "accessCode" | "secretKey" | "baseUrl"> = {}
+): Layer.Layer<EsimAccessConfig, Config.ConfigError> =>
+  Layer.effect(
+    EsimAccessConfig,
+    Effect.gen(function*() {
+      const accessCode = yield* Config.Redacted("ESIM_ACCESS_CODE")
+      const secretKey = yield* Config.option(Config.Redacted("ESIM_ACCESS_SECRET_KEY"))
+      const baseUrl = yield* Config.String("ESIM_ACCESS_BASE_URL").pipe(Config.withDefault(defaultBaseUrl))
+      return make({
+        ...options,
+        accessCode,
+        secretKey: secretKey._tag === "Some" ? secretKey.value : undefined,
+        baseUrl
+      })
+    })
+  )

@@ -1,0 +1,227 @@
+/**
+ * A fake eSIM Access for unit tests: an in-memory `HttpClient` that answers with your handler and records every
+ * request (path, headers, parsed body, time by Effect's `Clock`), plus an `EsimAccessConfig` pointing at it.
+ * For a stateful stand-in of the whole API, use `Simulator`.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Effect, Layer, Ref } from "effect"
+import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
+import type { HttpClientRequest } from "effect/http"
+import * as EsimAccessConfig from "./EsimAccessConfig.ts"
+import { codeTable } from "./internal/errorCodes.ts"
+import { failure, success } from "./internal/wire/envelope.ts"
+
+/**
+ * A request as the fake received it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedRequest {
+  /** the endpoint path under `/api/v1/open/`, e.g. `esim/order` */
+  readonly path: string
+  readonly url: string
+  readonly method: string
+  /** lower-cased header names */
+  readonly headers: Readonly<Record<string, string>>
+  /** the exact body text sent */
+  readonly bodyText: string
+  /** the body parsed as JSON (`undefined` when empty or not JSON) */
+  readonly body: unknown
+  /** `Clock.currentTimeMillis` when the request arrived (TestClock time in tests) */
+  readonly time: number
+  /** 1 for the first request the fake saw */
+  readonly index: number
+}
+
+/**
+ * What a handler answers: a web `Response`, or `drop` to fail as a dropped connection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Reply = Response | typeof drop
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Handler = (request: RecordedRequest) => Reply | Effect.Effect<Reply>
+
+/**
+ * Answer as a dropped connection (no response at all).
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const drop: unique symbol = Symbol.for("effect-esim-access/EsimAccessTest/drop")
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } })
+
+/**
+ * A success envelope around `obj`.
+ *
+ * @since 0.1.0
+ * @category replies
+ * @example
+ * ```ts
+ * import { EsimAccessTest } from "effect-esim-access"
+ *
+ * EsimAccessTest.ok({ balance: 940000 })
+ * ```
+ */
+export const ok = (obj: unknown = {}): Response => json(success(obj))
+
+/**
+ * A failure envelope (HTTP 200, `success: false`), with the documented message when none is given.
+ *
+ * @since 0.1.0
+ * @category replies
+ * @example
+ * ```ts
+ * import { EsimAccessTest } from "effect-esim-access"
+ *
+ * EsimAccessTest.apiError("200007")
+ * ```
+ */
+export const apiError = (code: string, message?: string): Response =>
+  json(failure(code, message ?? codeTable[code]?.message ?? "error"))
+
+/**
+ * A raw HTTP answer, e.g. `status(502, "<html>Bad gateway</html>")` or `status(429, "", { "retry-after": "2" })`.
+ *
+ * @since 0.1.0
+ * @category replies
+ * @example
+ * ```ts
+ * import { EsimAccessTest } from "effect-esim-access"
+ *
+ * EsimAccessTest.status(503, "<html>down</html>")
+ * ```
+ */
+export const status = (code: number, body = "", headers: Record<string, string> = {}): Response =>
+  new Response(body, { status: code, headers })
+
+/**
+ * Replies with a recorded payload (a whole envelope, as in the fixtures).
+ *
+ * @since 0.1.0
+ * @category replies
+ * @example
+ * ```ts
+ * import { EsimAccessTest } from "effect-esim-access"
+ *
+ * EsimAccessTest.envelope({ success: true, errorCode: "0", errorMsg: null, obj: { balance: 1 } })
+ * ```
+ */
+export const envelope = (body: unknown): Response => json(body)
+
+/**
+ * The recorder: read what the fake received.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class EsimAccessTest extends Context.Service<EsimAccessTest, {
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+}>()("effect-esim-access/EsimAccessTest") {}
+
+/**
+ * The requests recorded so far.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, EsimAccessTest> = EsimAccessTest.use((
+  t
+) => t.requests)
+
+const bodyText = (request: HttpClientRequest.HttpClientRequest): string => {
+  const body = request.body
+  if (body._tag === "Uint8Array") return new TextDecoder().decode(body.body)
+  return ""
+}
+
+const parse = (text: string): unknown => {
+  try {
+    return text === "" ? undefined : JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A fake `HttpClient` that answers with `handler` (or, given a record, the handler for each path; unknown paths
+ * answer HTTP 404), plus the recorder.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHttpClient = (
+  handler: Handler | Readonly<Record<string, Handler>>
+): Layer.Layer<HttpClient.HttpClient | EsimAccessTest> =>
+  Layer.effectContext(Effect.gen(function*() {
+    const log = yield* Ref.make<ReadonlyArray<RecordedRequest>>([])
+    const route: Handler = typeof handler === "function" ?
+      handler :
+      (request) => handler[request.path]?.(request) ?? status(404, `no handler for ${request.path}`)
+    const client = HttpClient.make((request, url) =>
+      Effect.gen(function*() {
+        const text = bodyText(request)
+        const recorded: RecordedRequest = {
+          path: url.pathname.replace(/^\/api\/v1\/open\//, ""),
+          url: url.toString(),
+          method: request.method,
+          headers: { ...request.headers },
+          bodyText: text,
+          body: parse(text),
+          time: yield* Clock.currentTimeMillis,
+          index: (yield* Ref.get(log)).length + 1
+        }
+        yield* Ref.update(log, (xs) => [...xs, recorded])
+        const out = route(recorded)
+        const reply = Effect.isEffect(out) ? yield* out : out
+        if (reply === drop) {
+          return yield* new HttpClientError.HttpClientError({
+            reason: new HttpClientError.TransportError({
+              request,
+              description: "connection dropped (EsimAccessTest.drop)"
+            })
+          })
+        }
+        return HttpClientResponse.fromWeb(request, reply)
+      })
+    )
+    return Context.make(HttpClient.HttpClient, client).pipe(
+      Context.add(EsimAccessTest, { requests: Ref.get(log) })
+    )
+  }))
+
+/**
+ * The fake `HttpClient`, the recorder and an `EsimAccessConfig` pointing at it (access code `test-access-code`,
+ * rate limiter and retries as configured, default on). Tests read like this:
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Balance, EsimAccessTest } from "effect-esim-access"
+ *
+ * const test = Effect.gen(function*() {
+ *   const { balance } = yield* Balance.query()
+ *   const [request] = yield* EsimAccessTest.requests
+ *   return [balance, request?.path]
+ * }).pipe(Effect.provide(EsimAccessTest.layer({ "balance/query": () => EsimAccessTest.ok({ balance: 940000 }) })))
+ * ```
+ */
+export const layer = (
+  handler: Handler | Readonly<Record<string, Handler>>,
+  options: Partial<EsimAccessConfig.Options> = {}
+): Layer.Layer<HttpClient.HttpClient | EsimAccessTest | EsimAccessConfig.EsimAccessConfig> =>
+  Layer.merge(
+    layerHttpClient(handler),
+    EsimAccessConfig.layer({ accessCode: "test-access-code", baseUrl: "https://api.esimaccess.test", ...options })
+  )

@@ -1,0 +1,193 @@
+/**
+ * `esim/query` and the profile lifecycle: cancel, suspend, unsuspend, revoke (reference §2.3 to §2.7).
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import type { DateTime } from "effect"
+import type { HttpClient } from "effect/http"
+import type { EsimAccessConfig } from "./EsimAccessConfig.ts"
+import type { EsimAccessError } from "./EsimAccessError.ts"
+import * as Request from "./internal/request.ts"
+import * as Wire from "./internal/wire/profiles.ts"
+
+/**
+ * An allocated eSIM profile. Hand `ac` (the LPA activation code) or `qrCodeUrl` to the traveller. Remaining data
+ * is `totalVolume - orderUsage` bytes; `orderUsage` lags 2 to 3 hours.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Profile = Wire.Profile
+
+/**
+ * Schema of a profile as the API sends it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Profile = Wire.Profile
+
+/**
+ * `esimStatus` values: the documented ones, and any other string.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EsimStatus = Wire.EsimStatus
+
+/**
+ * `smdpStatus` values: the documented ones, and any other string.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SmdpStatus = Wire.SmdpStatus
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Pager = Wire.Pager
+
+/**
+ * One profile, by `esimTranNo` (recommended: ICCIDs are reused) or by `iccid`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProfileRef =
+  | { readonly esimTranNo: string; readonly iccid?: never }
+  | { readonly iccid: string; readonly esimTranNo?: never }
+
+/**
+ * What to query: one of `orderNo`, `iccid`, `esimTranNo`, or a `startTime`/`endTime` range; and a page
+ * (`pageNum` from 1, `pageSize` 5 to 500; default page 1 of 50).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type QueryParams =
+  & (
+    | { readonly orderNo: string }
+    | { readonly esimTranNo: string }
+    | { readonly iccid: string }
+    | { readonly startTime: DateTime.Utc; readonly endTime?: DateTime.Utc | undefined }
+    | { readonly endTime: DateTime.Utc; readonly startTime?: DateTime.Utc | undefined }
+  )
+  & { readonly pager?: { readonly pageNum: number; readonly pageSize: number } | undefined }
+
+/**
+ * One page of profiles.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface QueryResult {
+  readonly profiles: ReadonlyArray<Profile>
+  readonly pager: Pager
+}
+
+const defaultPager = { pageNum: 1, pageSize: 50 }
+
+/**
+ * Profiles of an order, one profile, or a time range. Right after ordering, a query by `orderNo` fails with
+ * `ProfileNotReady` (200010) until allocation finishes: poll again after a few seconds.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Profiles } from "effect-esim-access"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { profiles } = yield* Profiles.query({ orderNo: "B25010112340001" })
+ *   for (const p of profiles) yield* Effect.log(p.iccid, p.ac, p.qrCodeUrl)
+ * })
+ * ```
+ */
+export const query = (
+  params: QueryParams
+): Effect.Effect<QueryResult, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> => {
+  const p = params as {
+    readonly orderNo?: string
+    readonly esimTranNo?: string
+    readonly iccid?: string
+    readonly startTime?: DateTime.Utc | undefined
+    readonly endTime?: DateTime.Utc | undefined
+    readonly pager?: { readonly pageNum: number; readonly pageSize: number } | undefined
+  }
+  return Request.execute(Wire.query, {
+    // unused identifiers go as "", as in the reference's example (§2.3)
+    orderNo: p.orderNo ?? "",
+    iccid: p.iccid ?? "",
+    esimTranNo: p.esimTranNo ?? "",
+    ...(p.startTime === undefined ? {} : { startTime: p.startTime }),
+    ...(p.endTime === undefined ? {} : { endTime: p.endTime }),
+    pager: p.pager ?? defaultPager
+  }).pipe(Effect.map((obj): QueryResult => ({ profiles: obj.esimList, pager: obj.pager })))
+}
+
+const lifecycle = (endpoint: typeof Wire.cancel) =>
+(
+  ref: ProfileRef
+): Effect.Effect<void, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> =>
+  Request.execute(endpoint, ref).pipe(Effect.asVoid)
+
+/**
+ * Cancels a profile that was allocated but never installed, refunding its price. Allowed only while
+ * `esimStatus` is `GOT_RESOURCE` and `smdpStatus` is `RELEASED`; otherwise `OperationNotAllowed`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ * @example
+ * ```ts
+ * import { Profiles } from "effect-esim-access"
+ *
+ * Profiles.cancel({ esimTranNo: "25010112340001" })
+ * ```
+ */
+export const cancel = lifecycle(Wire.cancel)
+
+/**
+ * Pauses data service of an activated profile.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ * @example
+ * ```ts
+ * import { Profiles } from "effect-esim-access"
+ *
+ * Profiles.suspend({ esimTranNo: "25010112340001" })
+ * ```
+ */
+export const suspend = lifecycle(Wire.suspend)
+
+/**
+ * Resumes a suspended profile.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ * @example
+ * ```ts
+ * import { Profiles } from "effect-esim-access"
+ *
+ * Profiles.unsuspend({ esimTranNo: "25010112340001" })
+ * ```
+ */
+export const unsuspend = lifecycle(Wire.unsuspend)
+
+/**
+ * Closes and removes a profile and its plan. Not refunded.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ * @example
+ * ```ts
+ * import { Profiles } from "effect-esim-access"
+ *
+ * Profiles.revoke({ iccid: "89000000000000000017" })
+ * ```
+ */
+export const revoke = lifecycle(Wire.revoke)

@@ -1,0 +1,226 @@
+/**
+ * The one request pipeline. An endpoint declares its path, request schema and response schema; everything else
+ * happens here, once: validation, the body, signing, the shared rate limiter, the per-attempt timeout, the HTTP
+ * call, the envelope, mapping error codes to tagged errors, decoding `obj`, the retry schedule and the span.
+ *
+ * @internal
+ */
+import { Clock, Duration, Effect, Redacted, Schedule, Schema, SchemaIssue } from "effect"
+import { Headers, HttpClient, HttpClientRequest } from "effect/http"
+import type { HttpClientError, HttpClientResponse } from "effect/http"
+import { EsimAccessConfig } from "../EsimAccessConfig.ts"
+import * as Errors from "../EsimAccessError.ts"
+import * as Signature from "./signature.ts"
+import type { Endpoint } from "./wire/endpoint.ts"
+import { Envelope } from "./wire/envelope.ts"
+
+/** Headers that carry secrets: recorded as `<redacted>` in spans. */
+const secretHeaders = ["rt-accesscode", "rt-signature"]
+
+const excerptLength = 200
+
+const excerpt = (text: string): string => {
+  const flat = text.replace(/\s+/g, " ").trim()
+  return flat.length > excerptLength ? `${flat.slice(0, excerptLength)}…` : flat
+}
+
+/** Renders an issue path as `obj.packageList[12].price`. */
+const renderPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`,
+    ""
+  )
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** The first problem of a schema error: its field path and a one-line message. */
+const shortMessage = (error: Schema.SchemaError, root: ReadonlyArray<PropertyKey>) => {
+  const first = formatter(error.issue).issues[0]
+  const segments = (first?.path ?? []).map((segment) =>
+    typeof segment === "object" && segment !== null ? segment.key : segment
+  )
+  return { path: renderPath([...root, ...segments]), message: excerpt(first?.message ?? "invalid value") }
+}
+
+const decodeError = (endpoint: string, error: Schema.SchemaError) => {
+  const { message, path } = shortMessage(error, ["obj"])
+  return new Errors.DecodeError({ endpoint, path, message: `${path}: ${message}` })
+}
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
+const retryAfterMillis = (value: string | undefined, now: number): number | undefined => {
+  if (value === undefined) return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds) && value.trim() !== "") return Math.max(0, seconds * 1000)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+const fromHttpClientError = (endpoint: string, error: HttpClientError.HttpClientError) =>
+  new Errors.TransportError({
+    endpoint,
+    reason: "Connection",
+    message: `${endpoint}: ${error.reason._tag === "TransportError" ? "connection failed" : error.reason._tag}${
+      error.reason.description ? ` (${excerpt(error.reason.description)})` : ""
+    }`
+  })
+
+/**
+ * Which failures a retry may repeat. Reads are always safe. Orders and top-ups are safe because the identical body
+ * carries the same transactionId (reference §6). Other state changes (cancel, suspend, SMS, webhook) are retried
+ * only when the API surely did not act: HTTP 429, 503 and the busy codes; never after a timeout or a dropped
+ * connection, where the first attempt may have gone through.
+ */
+const retryable = (kind: Endpoint<Schema.Top, Schema.Top>["retry"], error: Errors.EsimAccessError): boolean => {
+  if (!Errors.isTransient(error)) return false
+  if (kind !== "state-change") return true
+  if (error._tag === "TransportError") return error.status === 429 || error.status === 503
+  return error._tag === "ServerBusy"
+}
+
+type Failure = Errors.EsimAccessError
+
+const decodeEnvelope = Schema.decodeUnknownEffect(Envelope)
+
+/**
+ * Runs one endpoint call.
+ */
+export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
+  endpoint: Endpoint<Req, Res>,
+  input: Req["Type"]
+): Effect.Effect<
+  Res["Type"],
+  Failure,
+  EsimAccessConfig | HttpClient.HttpClient | Req["EncodingServices"] | Res["DecodingServices"]
+> =>
+  Effect.gen(function*() {
+    const path = endpoint.path
+    const config = yield* EsimAccessConfig
+    const client = yield* HttpClient.HttpClient
+    const encoded = yield* Schema.encodeUnknownEffect(endpoint.request)(input).pipe(
+      Effect.mapError((error) => {
+        const { message, path: field } = shortMessage(error, [])
+        return new Errors.InvalidRequest({
+          code: "client",
+          endpoint: path,
+          message: field === "" ? message : `${field}: ${message}`
+        })
+      })
+    )
+    // serialised once: every attempt sends (and signs) these exact bytes
+    const body = JSON.stringify(encoded)
+    const url = `${config.baseUrl}/api/v1/open/${path}`
+    const accessCode = Redacted.value(config.accessCode)
+    const timeout = endpoint.slow === true ? config.catalogueTimeout : config.timeout
+    const decodeObj = Schema.decodeUnknownEffect(endpoint.response)
+    let attempt = 0
+
+    const readResponse = (response: HttpClientResponse.HttpClientResponse) =>
+      Effect.gen(function*() {
+        const text = yield* response.text.pipe(Effect.mapError((e) => fromHttpClientError(path, e)))
+        if (response.status < 200 || response.status >= 300) {
+          const retryAfter = retryAfterMillis(response.headers["retry-after"], yield* Clock.currentTimeMillis)
+          return yield* new Errors.TransportError({
+            endpoint: path,
+            reason: "Status",
+            status: response.status,
+            bodyExcerpt: excerpt(text),
+            message: `${path}: HTTP ${response.status}`,
+            ...(retryAfter === undefined ? {} : { retryAfter })
+          })
+        }
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch {
+          return yield* new Errors.DecodeError({
+            endpoint: path,
+            path: "",
+            message: `the answer is not JSON: ${excerpt(text) || "(empty body)"}`
+          })
+        }
+        const envelope = yield* decodeEnvelope(json).pipe(
+          Effect.mapError((error) => {
+            const { message, path: field } = shortMessage(error, [])
+            return new Errors.DecodeError({ endpoint: path, path: field, message: `envelope ${field}: ${message}` })
+          })
+        )
+        if (!envelope.success) {
+          return yield* Errors.fromCode(
+            envelope.errorCode ?? "",
+            envelope.errorMsg ?? envelope.errorMessage ?? "",
+            path,
+            attempt
+          )
+        }
+        return yield* decodeObj(envelope.obj).pipe(Effect.mapError((error) => decodeError(path, error)))
+      })
+
+    const once = Effect.gen(function*() {
+      attempt++
+      yield* Effect.annotateCurrentSpan({ "esim_access.attempt": attempt })
+      yield* config.rateLimit.take
+      let request = HttpClientRequest.post(url).pipe(
+        HttpClientRequest.setHeader("RT-AccessCode", accessCode),
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyText(body, "application/json")
+      )
+      if (config.secretKey !== undefined) {
+        // a fresh timestamp and request id on every attempt (reference §1.3)
+        const timestamp = String(yield* Clock.currentTimeMillis)
+        const requestId = Signature.requestId()
+        const signature = yield* Signature.sign(Redacted.value(config.secretKey), {
+          timestamp,
+          requestId,
+          accessCode,
+          body
+        })
+        request = HttpClientRequest.setHeaders(request, {
+          "RT-Timestamp": timestamp,
+          "RT-RequestID": requestId,
+          "RT-Signature": signature
+        })
+      }
+      return yield* client.execute(request).pipe(
+        Effect.mapError((e) => fromHttpClientError(path, e)),
+        Effect.flatMap(readResponse),
+        Effect.timeoutOrElse({
+          duration: timeout,
+          orElse: () =>
+            Effect.fail(
+              new Errors.TransportError({
+                endpoint: path,
+                reason: "Timeout",
+                message: `${path}: no answer within ${Duration.format(timeout)}`
+              })
+            )
+        })
+      )
+    })
+
+    const retried = config.retry === undefined ? once : Effect.retry(once, {
+      // a server's Retry-After is a floor under the backoff
+      schedule: config.retry.pipe(
+        Schedule.modifyDelay(({ duration, input }) =>
+          Effect.succeed(
+            input._tag === "TransportError" && input.retryAfter !== undefined ?
+              Duration.max(duration, Duration.millis(input.retryAfter)) :
+              duration
+          )
+        )
+      ),
+      while: (error: Failure) => retryable(endpoint.retry, error)
+    })
+
+    return yield* retried.pipe(
+      Effect.tapError((error) =>
+        Effect.annotateCurrentSpan({
+          "esim_access.error": error._tag,
+          ...("code" in error ? { "esim_access.error_code": error.code } : {})
+        })
+      )
+    )
+  }).pipe(
+    Effect.updateService(Headers.CurrentRedactedNames, (names) => [...names, ...secretHeaders]),
+    Effect.withSpan(`EsimAccess.${endpoint.path}`, { attributes: { "esim_access.endpoint": endpoint.path } })
+  )
