@@ -73,3 +73,8 @@ export * as Usage from "./Usage.ts"
  * @since 0.1.0
  */
 export * as Webhook from "./Webhook.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as WebhookEvent from "./WebhookEvent.ts"
