@@ -108,12 +108,15 @@ export class EsimAccessConfig extends Context.Service<EsimAccessConfig, Service>
 
 const redact = (value: string | Redacted.Redacted<string>) => Redacted.isRedacted(value) ? value : Redacted.make(value)
 
+const reveal = (value: string | Redacted.Redacted<string>) => Redacted.isRedacted(value) ? Redacted.value(value) : value
+
 const retrySchedule = (options: RetryOptions): Schedule.Schedule<unknown, EsimAccessError> => {
   const maxDelay = Duration.fromInputUnsafe(options.maxDelay ?? "5 seconds")
-  const backoff = Schedule.exponential(options.base ?? "250 millis").pipe(
+  const backoff = Schedule.exponential(options.base ?? "250 millis")
+  // jitter first, then the cap, so no delay exceeds maxDelay
+  const delays = (options.jitter === false ? backoff : Schedule.jittered(backoff)).pipe(
     Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, maxDelay)))
   )
-  const delays = options.jitter === false ? backoff : Schedule.jittered(backoff)
   return Schedule.max([delays, Schedule.recurs(Math.max(0, options.times ?? 3))])
 }
 
@@ -125,7 +128,9 @@ const retrySchedule = (options: RetryOptions): Schedule.Schedule<unknown, EsimAc
  */
 export const make = (options: Options): Service => ({
   accessCode: redact(options.accessCode),
-  secretKey: options.secretKey === undefined || options.secretKey === "" ? undefined : redact(options.secretKey),
+  secretKey: options.secretKey === undefined || reveal(options.secretKey) === ""
+    ? undefined
+    : redact(options.secretKey),
   baseUrl: (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, ""),
   timeout: Duration.fromInputUnsafe(options.timeout ?? "30 seconds"),
   catalogueTimeout: Duration.fromInputUnsafe(options.catalogueTimeout ?? "120 seconds"),
@@ -170,7 +175,8 @@ export const layerConfig = (
   Layer.effect(
     EsimAccessConfig,
     Effect.gen(function*() {
-      const accessCode = yield* Config.Redacted("ESIM_ACCESS_CODE")
+      // an empty access code is a configuration error, not a request the API would reject later
+      const accessCode = yield* Config.NonEmptyString("ESIM_ACCESS_CODE").pipe(Config.map(Redacted.make))
       const secretKey = yield* Config.option(Config.Redacted("ESIM_ACCESS_SECRET_KEY"))
       const baseUrl = yield* Config.String("ESIM_ACCESS_BASE_URL").pipe(Config.withDefault(defaultBaseUrl))
       return make({

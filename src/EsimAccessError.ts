@@ -154,6 +154,23 @@ export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError"
 }) {}
 
 /**
+ * `Orders.createAndAwaitProfiles` gave up waiting for allocation. The order exists and is paid for: resume with
+ * `Profiles.query({ orderNo })` later, or wait for its `ORDER_STATUS` webhook.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AllocationTimeout extends Schema.TaggedError<AllocationTimeout>()("AllocationTimeout", {
+  orderNo: Schema.String,
+  transactionId: Schema.String,
+  /** profiles ordered */
+  expected: Schema.Number,
+  /** profiles allocated when the deadline passed */
+  allocated: Schema.Number,
+  message: Schema.String
+}) {}
+
+/**
  * The errors the API itself reports.
  *
  * @since 0.1.0

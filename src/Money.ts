@@ -69,5 +69,5 @@ export const fromDecimalString = (text: string): Option.Option<number> => {
   const m = /^(-?)(\d+)(?:\.(\d{1,4}))?$/.exec(text.trim())
   if (m === null) return Option.none()
   const units = Number(m[2]) * unitsPerDollar + Number((m[3] ?? "").padEnd(4, "0"))
-  return Number.isSafeInteger(units) ? Option.some(m[1] === "-" ? -units : units) : Option.none()
+  return Number.isSafeInteger(units) ? Option.some(m[1] === "-" && units !== 0 ? -units : units) : Option.none()
 }

@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { Clock, DateTime, Effect } from "effect"
+import { Clock, DateTime, Deferred, Duration, Effect, Option } from "effect"
 import type { HttpClient } from "effect/http"
 import type { EsimAccessConfig } from "./EsimAccessConfig.ts"
+import { AllocationTimeout } from "./EsimAccessError.ts"
 import type { DuplicateTransaction, EsimAccessError } from "./EsimAccessError.ts"
 import * as Request from "./internal/request.ts"
 import * as Wire from "./internal/wire/orders.ts"
@@ -123,3 +124,122 @@ export const create = (
       )
     )
   })
+
+/**
+ * Options of {@link createAndAwaitProfiles}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AwaitOptions<E = never, R = never> {
+  /** pause between polls; default 3 seconds, as the vendor advises (reference §6) */
+  readonly interval?: Duration.Input | undefined
+  /** give up after this long with `AllocationTimeout`; default 90 seconds (allocation takes 3 to 30 s) */
+  readonly deadline?: Duration.Input | undefined
+  /**
+   * Completes when the order's `ORDER_STATUS` webhook arrives (e.g. from a queue your webhook receiver feeds);
+   * the next poll then runs at once instead of after the interval. Failures of it are ignored.
+   */
+  readonly orderStatus?: ((orderNo: string) => Effect.Effect<unknown, E, R>) | undefined
+  /** called before each poll after the first, with the poll number; for progress output */
+  readonly onPoll?: ((poll: number) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * An order with its allocated profiles.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderWithProfiles {
+  readonly order: Order
+  readonly profiles: ReadonlyArray<Profiles.Profile>
+}
+
+/**
+ * Orders, then polls `Profiles.query({ orderNo })` through `ProfileNotReady` until every ordered profile is
+ * allocated, and returns the order with its profiles (activation codes, QR codes). Past the deadline it fails with
+ * `AllocationTimeout` carrying the `orderNo`: the order exists and is paid for, so resume instead of ordering
+ * again. The order itself is as safe to retry as {@link create}.
+ *
+ * @since 0.1.0
+ * @category workflows
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Orders } from "effect-esim-access"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { order, profiles } = yield* Orders.createAndAwaitProfiles({
+ *     transactionId: "shop-order-1042",
+ *     packageInfoList: [{ packageCode: "CKH002", count: 1 }]
+ *   })
+ *   yield* Effect.log(order.orderNo, profiles[0]?.ac, profiles[0]?.qrCodeUrl)
+ * })
+ * ```
+ */
+export const createAndAwaitProfiles = <E = never, R = never>(
+  params: CreateParams,
+  options: AwaitOptions<E, R> = {}
+): Effect.Effect<
+  OrderWithProfiles,
+  EsimAccessError | AllocationTimeout,
+  EsimAccessConfig | HttpClient.HttpClient | R
+> =>
+  Effect.gen(function*() {
+    const order = yield* create(params)
+    const expected = params.packageInfoList.reduce((n, line) => n + line.count, 0)
+    const interval = Duration.fromInputUnsafe(options.interval ?? "3 seconds")
+    const deadline = Duration.fromInputUnsafe(options.deadline ?? "90 seconds")
+    const pageSize = Math.min(500, Math.max(5, expected))
+    // set once the ORDER_STATUS webhook arrived: from then on, polls run back to back with the interval as a cap
+    const signalled = yield* Deferred.make<void>()
+    if (options.orderStatus !== undefined) {
+      yield* options.orderStatus(order.orderNo).pipe(
+        Effect.ignore,
+        Effect.andThen(Deferred.succeed(signalled, undefined)),
+        Effect.forkScoped
+      )
+    }
+    let allocated = 0
+    let poll = 0
+    const check = Effect.gen(function*() {
+      poll++
+      if (poll > 1 && options.onPoll !== undefined) yield* options.onPoll(poll)
+      const result = yield* Profiles.query({ orderNo: order.orderNo, pager: { pageNum: 1, pageSize } }).pipe(
+        Effect.map((r) => Option.some(r.profiles)),
+        Effect.catchTag("ProfileNotReady", () => Effect.succeed(Option.none<ReadonlyArray<Profiles.Profile>>()))
+      )
+      if (Option.isSome(result)) allocated = result.value.length
+      return Option.isSome(result) && result.value.length >= expected ? result : Option.none()
+    })
+    const loop: Effect.Effect<
+      ReadonlyArray<Profiles.Profile>,
+      EsimAccessError,
+      EsimAccessConfig | HttpClient.HttpClient
+    > = Effect.flatMap(check, (done) =>
+      Option.isSome(done) ?
+        Effect.succeed(done.value) :
+        Effect.sleep(interval).pipe(Effect.raceFirst(Deferred.await(signalled)), Effect.andThen(loop)))
+    // the first poll waits one interval (profiles are never ready at once) unless the webhook comes first
+    const profiles = yield* Effect.sleep(interval).pipe(
+      Effect.raceFirst(Deferred.await(signalled)),
+      Effect.andThen(loop),
+      Effect.timeoutOrElse({
+        duration: deadline,
+        orElse: () =>
+          Effect.fail(
+            new AllocationTimeout({
+              orderNo: order.orderNo,
+              transactionId: order.transactionId,
+              expected,
+              allocated,
+              message: `order ${order.orderNo}: ${allocated} of ${expected} profiles allocated after ${
+                Duration.format(deadline)
+              }; the order exists, query it later`
+            })
+          )
+      })
+    )
+    return { order, profiles }
+  }).pipe(Effect.scoped)

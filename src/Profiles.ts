@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Option, Stream } from "effect"
 import type { DateTime } from "effect"
 import type { HttpClient } from "effect/http"
 import type { EsimAccessConfig } from "./EsimAccessConfig.ts"
@@ -191,3 +191,75 @@ export const unsuspend = lifecycle(Wire.unsuspend)
  * ```
  */
 export const revoke = lifecycle(Wire.revoke)
+
+/**
+ * What to stream: one of `orderNo`, `iccid`, `esimTranNo`, or a time range, and the page size (5 to 500,
+ * default 100).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamParams =
+  & (
+    | { readonly orderNo: string }
+    | { readonly esimTranNo: string }
+    | { readonly iccid: string }
+    | { readonly startTime: DateTime.Utc; readonly endTime?: DateTime.Utc | undefined }
+    | { readonly endTime: DateTime.Utc; readonly startTime?: DateTime.Utc | undefined }
+  )
+  & { readonly pageSize?: number | undefined }
+
+/**
+ * Every profile matching `params`, page after page, as a `Stream`. Pages are fetched one at a time as the stream
+ * is consumed, so memory stays flat however many pages there are. It stops on an empty page or a short page
+ * (fewer than `pageSize` profiles); `pager.total` is not trusted, so a wrong or missing `total` cannot make it
+ * stop early or loop.
+ *
+ * @since 0.1.0
+ * @category workflows
+ * @example
+ * ```ts
+ * import { DateTime, Effect, Stream } from "effect"
+ * import { Profiles } from "effect-esim-access"
+ *
+ * const inUse = Profiles.stream({ startTime: DateTime.makeUnsafe("2026-01-01T00:00:00Z"), pageSize: 500 }).pipe(
+ *   Stream.filter((p) => p.esimStatus === "IN_USE"),
+ *   Stream.runCount
+ * )
+ * ```
+ */
+export const stream = (
+  params: StreamParams
+): Stream.Stream<Profile, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> => {
+  const { pageSize = 100, ...selector } = params
+  return Stream.paginate(
+    1,
+    (pageNum: number) =>
+      query({ ...selector, pager: { pageNum, pageSize } } as QueryParams).pipe(
+        Effect.map(({ pager, profiles }) => {
+          // a full page means there may be more, whatever pager.total says (it can be wrong or missing); the page
+          // size the server reports counts when it capped ours
+          const served = pager.pageSize > 0 ? Math.min(pageSize, pager.pageSize) : pageSize
+          const more = profiles.length > 0 && profiles.length >= served
+          return [profiles, more ? Option.some(pageNum + 1) : Option.none<number>()] as const
+        })
+      )
+  )
+}
+
+/**
+ * {@link stream}, collected into an array.
+ *
+ * @since 0.1.0
+ * @category workflows
+ * @example
+ * ```ts
+ * import { Profiles } from "effect-esim-access"
+ *
+ * Profiles.queryAll({ orderNo: "B25010112340001" })
+ * ```
+ */
+export const queryAll = (
+  params: StreamParams
+): Effect.Effect<ReadonlyArray<Profile>, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> =>
+  Stream.runCollect(stream(params))

@@ -17,6 +17,26 @@ const envelope = {
   eventGenerateTime: Schema.optionalKey(UtcTime)
 }
 
+/**
+ * `remainThreshold`: the fraction of data left (0.5, 0.2, 0.1; reference §4.2). A number or numeric string in
+ * [0, 1] is kept; one in (1, 100] is read as a percentage and divided by 100, so a sender that switches to
+ * percentages still yields a fraction; anything else fails decoding. Encodes the fraction.
+ */
+const Fraction: Schema.Codec<number, number | string> = LooseNumber.pipe(
+  Schema.decodeTo(
+    Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })),
+    SchemaTransformation.transformEffect({
+      decode: (n) =>
+        n >= 0 && n <= 1 ?
+          Effect.succeed(n) :
+          n > 1 && n <= 100 ?
+          Effect.succeed(n / 100) :
+          Effect.fail(new SchemaIssue.InvalidValue({ message: `expected a fraction between 0 and 1, got ${n}` }, n)),
+      encode: (n) => Effect.succeed(n)
+    })
+  )
+)
+
 /** ids every profile event carries */
 const profileIds = {
   iccid: Schema.String,
@@ -129,8 +149,8 @@ export const DataUsage = Schema.Struct({
     orderUsage: LooseInt,
     /** bytes left */
     remain: LooseInt,
-    /** fraction of data left, e.g. 0.1 */
-    remainThreshold: LooseNumber,
+    /** fraction of data left, e.g. 0.1 (a percentage such as `10` decodes to 0.1) */
+    remainThreshold: Fraction,
     lastUpdateTime: Schema.optionalKey(Schema.NullOr(UtcTime))
   })
 })
@@ -199,6 +219,8 @@ const knownTypes: ReadonlySet<string> = new Set([
   "CHECK_HEALTH"
 ])
 
+const badNotifyType = "expected a non-empty string"
+
 const UnknownType = Schema.Struct({
   _tag: Schema.Literal("Unknown"),
   notifyType: Schema.String,
@@ -219,7 +241,7 @@ export const Unknown = Schema.Record(Schema.String, Schema.Unknown).pipe(
       decode: (raw) => {
         const notifyType = raw["notifyType"]
         if (typeof notifyType !== "string" || notifyType === "") {
-          return Effect.fail(new SchemaIssue.InvalidValue({ message: "notifyType must be a non-empty string" }, raw))
+          return Effect.fail(new SchemaIssue.InvalidValue({ message: badNotifyType }, raw))
         }
         if (knownTypes.has(notifyType)) {
           return Effect.fail(new SchemaIssue.InvalidValue({ message: `not a valid ${notifyType} event` }, raw))
@@ -283,10 +305,11 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 const toDecodeError = (error: Schema.SchemaError) => {
   // the union reports one issue per candidate member; the first is from the member notifyType selected
   const first = formatter(error.issue).issues[0]
-  const path = (first?.path ?? [])
+  const segments = (first?.path ?? [])
     .map((s) => (typeof s === "object" && s !== null ? s.key : s))
     .map(String)
-    .join(".")
+  // the catch-all member reports a bad notifyType on the whole body; name the field
+  const path = segments.length === 0 && first?.message === badNotifyType ? "notifyType" : segments.join(".")
   const message = (first?.message ?? "invalid event").slice(0, 200)
   return new WebhookDecodeError({ path, message: path === "" ? message : `${path}: ${message}` })
 }

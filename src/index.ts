@@ -78,3 +78,18 @@ export * as Webhook from "./Webhook.ts"
  * @since 0.1.0
  */
 export * as WebhookEvent from "./WebhookEvent.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as TransactionId from "./TransactionId.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as WebhookReceiver from "./WebhookReceiver.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as CatalogueCache from "./CatalogueCache.ts"

@@ -8,8 +8,10 @@
 import { Clock, Duration, Effect, Redacted, Schedule, Schema, SchemaIssue } from "effect"
 import { Headers, HttpClient, HttpClientRequest } from "effect/http"
 import type { HttpClientError, HttpClientResponse } from "effect/http"
+import { CatalogueCache } from "../CatalogueCache.ts"
 import { EsimAccessConfig } from "../EsimAccessConfig.ts"
 import * as Errors from "../EsimAccessError.ts"
+import { sha256, toHex } from "./sha256.ts"
 import * as Signature from "./signature.ts"
 import type { Endpoint } from "./wire/endpoint.ts"
 import { Envelope } from "./wire/envelope.ts"
@@ -42,9 +44,21 @@ const shortMessage = (error: Schema.SchemaError, root: ReadonlyArray<PropertyKey
   return { path: renderPath([...root, ...segments]), message: excerpt(first?.message ?? "invalid value") }
 }
 
-const decodeError = (endpoint: string, error: Schema.SchemaError) => {
+/**
+ * Replaces the configured credentials in text that came from the server (a proxy page or an error message may
+ * echo the headers it was sent) before the text goes into an error. Very short values are left alone, where a
+ * match would more likely be a coincidence than an echo.
+ */
+const makeScrub = (secrets: ReadonlyArray<string | undefined>) => {
+  const values = secrets.filter((s): s is string => s !== undefined && s.length >= 4)
+  return (text: string): string => values.reduce((acc, secret) => acc.replaceAll(secret, "<redacted>"), text)
+}
+
+type Scrub = (text: string) => string
+
+const decodeError = (endpoint: string, error: Schema.SchemaError, scrub: Scrub) => {
   const { message, path } = shortMessage(error, ["obj"])
-  return new Errors.DecodeError({ endpoint, path, message: `${path}: ${message}` })
+  return new Errors.DecodeError({ endpoint, path, message: scrub(`${path}: ${message}`) })
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
@@ -56,12 +70,12 @@ const retryAfterMillis = (value: string | undefined, now: number): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-const fromHttpClientError = (endpoint: string, error: HttpClientError.HttpClientError) =>
+const fromHttpClientError = (endpoint: string, error: HttpClientError.HttpClientError, scrub: Scrub) =>
   new Errors.TransportError({
     endpoint,
     reason: "Connection",
     message: `${endpoint}: ${error.reason._tag === "TransportError" ? "connection failed" : error.reason._tag}${
-      error.reason.description ? ` (${excerpt(error.reason.description)})` : ""
+      error.reason.description ? ` (${excerpt(scrub(error.reason.description))})` : ""
     }`
   })
 
@@ -79,6 +93,28 @@ const retryable = (kind: Endpoint<Schema.Top, Schema.Top>["retry"], error: Error
 }
 
 type Failure = Errors.EsimAccessError
+
+const encoder = new TextEncoder()
+
+/** A short, non-reversible key for the account (never the access code itself). */
+const accountKey = (accessCode: string): string => toHex(sha256(encoder.encode(accessCode))).slice(0, 16)
+
+/** The longest `Retry-After` a retry waits for; a server asking for more gets its error returned instead. */
+const maxRetryAfterMillis = 60_000
+
+/** The code and message of a failure envelope in `text`, if it is one. */
+const envelopeError = (text: string): { readonly code: string; readonly message: string } | undefined => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const decoded = Schema.decodeUnknownOption(Envelope)(json)
+  if (decoded._tag === "None" || decoded.value.success) return undefined
+  const code = decoded.value.errorCode ?? ""
+  return code === "" ? undefined : { code, message: decoded.value.errorMsg ?? decoded.value.errorMessage ?? "" }
+}
 
 const decodeEnvelope = Schema.decodeUnknownEffect(Envelope)
 
@@ -107,24 +143,33 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
         })
       })
     )
+    const accessCode = Redacted.value(config.accessCode)
+    if (accessCode === "") {
+      return yield* new Errors.InvalidRequest({ code: "client", endpoint: path, message: "the access code is empty" })
+    }
     // serialised once: every attempt sends (and signs) these exact bytes
     const body = JSON.stringify(encoded)
     const url = `${config.baseUrl}/api/v1/open/${path}`
-    const accessCode = Redacted.value(config.accessCode)
+    const scrub = makeScrub([accessCode, config.secretKey === undefined ? undefined : Redacted.value(config.secretKey)])
     const timeout = endpoint.slow === true ? config.catalogueTimeout : config.timeout
     const decodeObj = Schema.decodeUnknownEffect(endpoint.response)
     let attempt = 0
 
     const readResponse = (response: HttpClientResponse.HttpClientResponse) =>
       Effect.gen(function*() {
-        const text = yield* response.text.pipe(Effect.mapError((e) => fromHttpClientError(path, e)))
+        const text = yield* response.text.pipe(Effect.mapError((e) => fromHttpClientError(path, e, scrub)))
         if (response.status < 200 || response.status >= 300) {
+          // an API error envelope behind a non-2xx status keeps its code (429 stays a transport-level limit)
+          const apiError = response.status === 429 ? undefined : envelopeError(text)
+          if (apiError !== undefined) {
+            return yield* Errors.fromCode(apiError.code, scrub(apiError.message), path, attempt)
+          }
           const retryAfter = retryAfterMillis(response.headers["retry-after"], yield* Clock.currentTimeMillis)
           return yield* new Errors.TransportError({
             endpoint: path,
             reason: "Status",
             status: response.status,
-            bodyExcerpt: excerpt(text),
+            bodyExcerpt: excerpt(scrub(text)),
             message: `${path}: HTTP ${response.status}`,
             ...(retryAfter === undefined ? {} : { retryAfter })
           })
@@ -136,24 +181,28 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
           return yield* new Errors.DecodeError({
             endpoint: path,
             path: "",
-            message: `the answer is not JSON: ${excerpt(text) || "(empty body)"}`
+            message: `the answer is not JSON: ${excerpt(scrub(text)) || "(empty body)"}`
           })
         }
         const envelope = yield* decodeEnvelope(json).pipe(
           Effect.mapError((error) => {
             const { message, path: field } = shortMessage(error, [])
-            return new Errors.DecodeError({ endpoint: path, path: field, message: `envelope ${field}: ${message}` })
+            return new Errors.DecodeError({
+              endpoint: path,
+              path: field,
+              message: scrub(`envelope ${field}: ${message}`)
+            })
           })
         )
         if (!envelope.success) {
           return yield* Errors.fromCode(
             envelope.errorCode ?? "",
-            envelope.errorMsg ?? envelope.errorMessage ?? "",
+            scrub(envelope.errorMsg ?? envelope.errorMessage ?? ""),
             path,
             attempt
           )
         }
-        return yield* decodeObj(envelope.obj).pipe(Effect.mapError((error) => decodeError(path, error)))
+        return yield* decodeObj(envelope.obj).pipe(Effect.mapError((error) => decodeError(path, error, scrub)))
       })
 
     const once = Effect.gen(function*() {
@@ -169,7 +218,7 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
         // a fresh timestamp and request id on every attempt (reference §1.3)
         const timestamp = String(yield* Clock.currentTimeMillis)
         const requestId = Signature.requestId()
-        const signature = yield* Signature.sign(Redacted.value(config.secretKey), {
+        const signature = Signature.sign(Redacted.value(config.secretKey), {
           timestamp,
           requestId,
           accessCode,
@@ -182,7 +231,7 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
         })
       }
       return yield* client.execute(request).pipe(
-        Effect.mapError((e) => fromHttpClientError(path, e)),
+        Effect.mapError((e) => fromHttpClientError(path, e, scrub)),
         Effect.flatMap(readResponse),
         Effect.timeoutOrElse({
           duration: timeout,
@@ -209,10 +258,19 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
           )
         )
       ),
-      while: (error: Failure) => retryable(endpoint.retry, error)
+      while: (error: Failure) =>
+        retryable(endpoint.retry, error) &&
+        !(error._tag === "TransportError" && error.retryAfter !== undefined && error.retryAfter > maxRetryAfterMillis)
     })
 
-    return yield* retried.pipe(
+    // the opt-in catalogue cache: keyed by account, base URL, endpoint and the exact body (every filter)
+    const cache = yield* Effect.serviceOption(CatalogueCache)
+    const ttl = cache._tag === "Some" ? cache.value.ttl(path) : undefined
+    const cached = cache._tag === "Some" && ttl !== undefined ?
+      cache.value.get(`${accountKey(accessCode)}|${config.baseUrl}|${path}|${body}`, ttl, retried) :
+      retried
+
+    return yield* cached.pipe(
       Effect.tapError((error) =>
         Effect.annotateCurrentSpan({
           "esim_access.error": error._tag,

@@ -1,32 +1,17 @@
 /**
  * HMAC request signing (reference §1.3):
  * `signature = lowercase hex( HMAC_SHA256(secretKey, timestamp + requestId + accessCode + body) )`.
- * Web Crypto only, so the package root runs on any runtime with `crypto.subtle` (Node 22, Deno, Bun, browsers).
+ * Plain TypeScript hashing, so the package root runs on any runtime and signing needs no Promise.
  *
  * @internal
  */
-import { Effect } from "effect"
+import { hmacSha256, toHex } from "./sha256.ts"
 
 const encoder = new TextEncoder()
 
-const toHex = (bytes: ArrayBuffer): string => {
-  const view = new Uint8Array(bytes)
-  let out = ""
-  for (let i = 0; i < view.length; i++) out += view[i]!.toString(16).padStart(2, "0")
-  return out
-}
-
-export const hmacSha256Hex = (key: string, message: string): Effect.Effect<string> =>
-  Effect.promise(async () => {
-    const cryptoKey = await globalThis.crypto.subtle.importKey(
-      "raw",
-      encoder.encode(key),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"]
-    )
-    return toHex(await globalThis.crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)))
-  })
+/** Lower-case hex HMAC-SHA256; synchronous (see `sha256.ts`). */
+export const hmacSha256Hex = (key: string, message: string): string =>
+  toHex(hmacSha256(encoder.encode(key), encoder.encode(message)))
 
 export interface SignatureInput {
   readonly timestamp: string
@@ -35,7 +20,7 @@ export interface SignatureInput {
   readonly body: string
 }
 
-export const sign = (secretKey: string, input: SignatureInput): Effect.Effect<string> =>
+export const sign = (secretKey: string, input: SignatureInput): string =>
   hmacSha256Hex(secretKey, input.timestamp + input.requestId + input.accessCode + input.body)
 
 /** A fresh request id: a UUID v4 as 32 hex digits, as in the reference's example. */

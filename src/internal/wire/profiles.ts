@@ -85,7 +85,12 @@ export const PagerRequest = Schema.Struct({
   pageSize: LooseInt.check(Schema.makeFilter((n: number) => (n >= 5 && n <= 500) || "pageSize must be 5 to 500"))
 })
 
-export const Pager = Schema.Struct({ pageNum: LooseInt, pageSize: LooseInt, total: LooseInt })
+export const Pager = Schema.Struct({
+  pageNum: LooseInt,
+  pageSize: LooseInt,
+  // the profile count over all pages; not trusted by `Profiles.stream`, which reads the pages themselves
+  total: Schema.optionalKey(LooseInt)
+})
 export type Pager = typeof Pager.Type
 
 const present = (s: string | undefined) => s !== undefined && s !== ""

@@ -1,0 +1,124 @@
+/**
+ * `transactionId`s that make ordering safe. The API treats a repeated transactionId as the same purchase
+ * (reference §6), which protects you only if a repeat of *your* purchase carries the same id. Derive it from your
+ * own business key (a shop order id, a booking id): a process that crashes after ordering and restarts derives the
+ * same id, and the API does not charge again.
+ *
+ * Clock-based ids (`txn-${Date.now()}`) are dangerous: the restarted process makes a new one and buys a second
+ * time. Random ids have the same problem.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema } from "effect"
+import { InvalidRequest } from "./EsimAccessError.ts"
+
+/**
+ * The longest transactionId the API accepts (reference §2.2).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxLength = 50
+
+// printable, no whitespace at the ends; the API stores utf8mb4 and counts characters
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u001f\u007f]/
+
+const problem = (id: string): string | undefined => {
+  const length = [...id].length
+  if (length === 0) return "transactionId must not be empty"
+  if (length > maxLength) return `transactionId must be at most ${maxLength} characters, got ${length}`
+  if (controlCharacters.test(id)) return "transactionId must not contain control characters"
+  if (id.trim() !== id) return "transactionId must not start or end with whitespace"
+  return undefined
+}
+
+/**
+ * A valid transactionId: 1 to 50 characters, no control characters, no surrounding whitespace.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TransactionId = Schema.String.check(Schema.makeFilter((s: string) => problem(s) ?? true)).pipe(
+  Schema.brand("TransactionId")
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TransactionId = typeof TransactionId.Type
+
+/**
+ * Checks an id, failing with `InvalidRequest` (`code: "client"`) that says what is wrong.
+ *
+ * @since 0.1.0
+ * @category validation
+ * @example
+ * ```ts
+ * import { TransactionId } from "effect-esim-access"
+ *
+ * TransactionId.validate("shop-order-1042") // Effect<TransactionId, InvalidRequest>
+ * ```
+ */
+export const validate = (id: string): Effect.Effect<TransactionId, InvalidRequest> => {
+  const message = problem(id)
+  return message === undefined ?
+    Effect.succeed(id as TransactionId) :
+    Effect.fail(new InvalidRequest({ code: "client", endpoint: "transactionId", message }))
+}
+
+const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("")
+
+const safeCharacters = /^[A-Za-z0-9._:-]+$/
+
+/**
+ * Derives a transactionId from your business key, the same every time for the same inputs.
+ *
+ * A short key made of `A-Z a-z 0-9 . _ : -` is used as it is, after the optional `prefix` (readable in the
+ * console). Anything longer or with other characters becomes the prefix plus a SHA-256 digest of the key, cut to
+ * fit 50 characters. Pass `purpose` to derive distinct ids for distinct purchases of one business object (the
+ * order and each of its top-ups).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TransactionId } from "effect-esim-access"
+ *
+ * const program = Effect.gen(function*() {
+ *   const id = yield* TransactionId.fromKey("order-1042", { prefix: "shop" }) // "shop-order-1042"
+ *   const topUp = yield* TransactionId.fromKey("order-1042", { prefix: "shop", purpose: "topup-1" })
+ * })
+ * ```
+ */
+export const fromKey = (
+  key: string,
+  options: { readonly prefix?: string | undefined; readonly purpose?: string | undefined } = {}
+): Effect.Effect<TransactionId, InvalidRequest> =>
+  Effect.gen(function*() {
+    if (key === "") {
+      return yield* new InvalidRequest({
+        code: "client",
+        endpoint: "transactionId",
+        message: "the key must not be empty"
+      })
+    }
+    const prefix = options.prefix === undefined || options.prefix === "" ? "" : `${options.prefix}-`
+    if (prefix !== "" && (!safeCharacters.test(options.prefix!) || prefix.length > 17)) {
+      return yield* new InvalidRequest({
+        code: "client",
+        endpoint: "transactionId",
+        message: "prefix must be 1 to 16 characters of A-Z a-z 0-9 . _ : -"
+      })
+    }
+    const readable = options.purpose === undefined ? key : `${key}:${options.purpose}`
+    if (safeCharacters.test(readable) && prefix.length + readable.length <= maxLength) {
+      return (prefix + readable) as TransactionId
+    }
+    const digest = yield* Effect.promise(() =>
+      globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${key}\u0000${options.purpose ?? ""}`))
+    )
+    return (prefix + hex(digest)).slice(0, maxLength) as TransactionId
+  })

@@ -1,0 +1,877 @@
+/**
+ * Receiving eSIM Access webhooks (reference §4): decode the POSTed event, hand it to your handler, answer so that
+ * eSIM Access redelivers exactly when it should. Three ways to mount one receiver:
+ *
+ * - {@link app}: an HTTP app effect to put behind any route of any Effect HTTP server;
+ * - {@link layer}: a `Layer` that adds `POST /esim-access/webhook` (or your path) to the app's `HttpRouter`;
+ * - {@link toWebHandler} / {@link toWebHandlerLayer}: a web-standard `(Request) => Promise<Response>` for hosts that
+ *   do not run Effect (Bun, Deno, Cloudflare Workers, Next.js route handlers, …).
+ *
+ * Answers: `200` once the handler succeeded (and for a duplicate or a `CHECK_HEALTH`), `400` with a short reason
+ * for a body that is not an event, `413` over the body-size limit, `403` when IP verification rejects the sender,
+ * `409` while the same event is still being handled (de-duplication on), `500` when the handler fails (no details
+ * in the body), `405` for a method other than POST.
+ *
+ * Platform-neutral: only `effect`, `effect/http` and `effect/net`; hashing uses Web Crypto.
+ *
+ * @since 0.1.0
+ */
+import {
+  Array as Arr,
+  ByteSize,
+  Cause,
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  Order,
+  Result,
+  Schema
+} from "effect"
+import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { IpNetwork, NetAddress } from "effect/net"
+import * as WebhookEvent from "./WebhookEvent.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// handlers
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * What you write: a function from an event to an effect. Succeeding answers `200`; failing (or dying) answers `500`,
+ * so eSIM Access delivers the event again.
+ *
+ * @since 0.1.0
+ * @category handlers
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * const onEvent: WebhookReceiver.Handler = (event) => Effect.logInfo("eSIM Access event", event._tag)
+ * ```
+ */
+export type Handler<E = never, R = never> = (event: WebhookEvent.WebhookEvent) => Effect.Effect<void, E, R>
+
+/**
+ * The event of one `_tag`.
+ *
+ * @since 0.1.0
+ * @category handlers
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * const onLowData = (event: WebhookReceiver.EventOf<"DataUsage">) =>
+ *   Effect.logWarning("data left", event.content.remainThreshold)
+ * ```
+ */
+export type EventOf<Tag extends WebhookEvent.WebhookEvent["_tag"]> = Extract<WebhookEvent.WebhookEvent, { _tag: Tag }>
+
+/**
+ * One optional case per event tag, for {@link match}.
+ *
+ * @since 0.1.0
+ * @category handlers
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * const cases = {
+ *   EsimStatus: (event) => Effect.logInfo(event.content.iccid, event.content.esimStatus)
+ * } satisfies WebhookReceiver.Cases
+ * ```
+ */
+export type Cases = {
+  readonly [Tag in WebhookEvent.WebhookEvent["_tag"]]?: (event: EventOf<Tag>) => Effect.Effect<void, unknown, unknown>
+}
+
+type CaseEffects<C extends Cases> = {
+  [Tag in keyof C]: C[Tag] extends (event: never) => infer X ? X : never
+}[keyof C]
+
+/**
+ * Builds a {@link Handler} from one function per event tag. Tags without a case are acknowledged (`200`) and
+ * otherwise ignored; `CheckHealth` only reaches a handler with `handleCheckHealth: true`.
+ *
+ * @since 0.1.0
+ * @category handlers
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * const onEvent = WebhookReceiver.match({
+ *   DataUsage: (event) =>
+ *     event.content.remainThreshold <= 0.1 ?
+ *       Effect.logWarning("low data", event.content.iccid) :
+ *       Effect.void,
+ *   ValidityUsage: (event) => Effect.logWarning("expires in", event.content.remain, "day(s)", event.content.iccid),
+ *   Unknown: (event) => Effect.logInfo("new event type", event.notifyType)
+ * })
+ * ```
+ */
+export const match = <const C extends Cases>(
+  cases: C & { readonly [K in Exclude<keyof C, keyof Cases>]: never }
+): Handler<Effect.Error<CaseEffects<C>>, Effect.Services<CaseEffects<C>>> =>
+(event) => {
+  const f = (cases as Cases)[event._tag] as
+    | ((
+      event: WebhookEvent.WebhookEvent
+    ) => Effect.Effect<void, Effect.Error<CaseEffects<C>>, Effect.Services<CaseEffects<C>>>)
+    | undefined
+  return f === undefined ? Effect.void : f(event)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// options
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The addresses eSIM Access sends webhooks from (reference §4.1, AWS Singapore).
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * WebhookReceiver.senderIps.includes("3.1.131.226") // true
+ * ```
+ */
+export const senderIps: ReadonlyArray<string> = [
+  "3.1.131.226",
+  "54.254.74.88",
+  "18.136.190.97",
+  "18.136.60.197",
+  "18.136.19.137"
+]
+
+/**
+ * The route {@link layer} adds when no `path` is given.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * WebhookReceiver.defaultPath // "/esim-access/webhook"
+ * ```
+ */
+export const defaultPath = "/esim-access/webhook"
+
+/**
+ * The default body-size limit: 1 MiB. Real events are a few hundred bytes.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * WebhookReceiver.defaultMaxBodySize // 1048576
+ * ```
+ */
+export const defaultMaxBodySize = 1024 * 1024
+
+/**
+ * Sender IP verification.
+ *
+ * `trustedProxies` is the number of reverse proxies you run in front of the server. With `0` only the address of
+ * the connected socket counts and `X-Forwarded-For` is ignored. With `n`, the address checked is the `n`-th entry
+ * from the right of `X-Forwarded-For`: the one your outermost proxy appended. Entries further left were written by
+ * the client and never count, so a forged `X-Forwarded-For` cannot make an outside request pass. This is only
+ * sound when the server can be reached through those proxies alone.
+ *
+ * @since 0.1.0
+ * @category options
+ * @example
+ * ```ts
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * // behind one load balancer, with an extra sender for a staging relay
+ * const verifyIp: WebhookReceiver.VerifyIpOptions = { trustedProxies: 1, allow: ["3.1.131.226", "10.20.0.0/16"] }
+ * ```
+ */
+export interface VerifyIpOptions {
+  /** addresses or CIDR networks; default {@link senderIps} */
+  readonly allow?: ReadonlyArray<string> | undefined
+  /** reverse proxies in front of the server; default 0 */
+  readonly trustedProxies?: number | undefined
+}
+
+/**
+ * Options of the in-memory de-duplication store.
+ *
+ * @since 0.1.0
+ * @category options
+ * @example
+ * ```ts
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * const dedupe: WebhookReceiver.MemoryStoreOptions = { capacity: 50_000, ttl: "2 days" }
+ * ```
+ */
+export interface MemoryStoreOptions {
+  /** most events remembered; the oldest are forgotten first; default 10 000 */
+  readonly capacity?: number | undefined
+  /** how long a handled event is remembered; default 1 day */
+  readonly ttl?: Duration.Input | undefined
+}
+
+/**
+ * Receiver options. Everything is off or at its default unless set.
+ *
+ * @since 0.1.0
+ * @category options
+ * @example
+ * ```ts
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * const options: WebhookReceiver.Options = {
+ *   verifyIp: { trustedProxies: 1 },
+ *   dedupe: true,
+ *   maxBodySize: 64 * 1024
+ * }
+ * ```
+ */
+export interface Options {
+  /** bytes; larger bodies get `413` (checked against Content-Length, then while reading); default 1 MiB */
+  readonly maxBodySize?: number | undefined
+  /** `true` for the published sender IPs with no proxy; off by default */
+  readonly verifyIp?: boolean | VerifyIpOptions | undefined
+  /**
+   * Skip events already handled, by `notifyId`, or by a SHA-256 of `notifyType` and `content` when there is no
+   * `notifyId`. Uses the {@link WebhookDedupeStore} in the request's context (or, for {@link layer}, the one present
+   * when the layer is built), else an in-memory store private to this receiver (an object sets its options). Off
+   * by default.
+   */
+  readonly dedupe?: boolean | MemoryStoreOptions | undefined
+  /** pass `CHECK_HEALTH` to the handler; by default it is answered `200` without reaching it */
+  readonly handleCheckHealth?: boolean | undefined
+}
+
+/**
+ * {@link Options} plus the route path for {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ * @example
+ * ```ts
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * const options: WebhookReceiver.LayerOptions = { path: "/hooks/esim", verifyIp: true }
+ * ```
+ */
+export interface LayerOptions extends Options {
+  /** default {@link defaultPath} */
+  readonly path?: HttpRouter.PathInput | undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// de-duplication store
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * What {@link WebhookDedupeStore.claim} found: `claimed` (new: the caller handles it), `duplicate` (already handled)
+ * or `in-flight` (another delivery of it is being handled now).
+ *
+ * @since 0.1.0
+ * @category de-duplication
+ * @example
+ * ```ts
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * const claim: WebhookReceiver.Claim = "claimed"
+ * ```
+ */
+export type Claim = "claimed" | "duplicate" | "in-flight"
+
+/**
+ * A store failed (e.g. a Redis timeout). The receiver answers `500` when `claim` fails, so the event is redelivered.
+ *
+ * @since 0.1.0
+ * @category de-duplication
+ * @example
+ * ```ts
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * new WebhookReceiver.WebhookDedupeStoreError({ message: "redis timeout" })
+ * ```
+ */
+export class WebhookDedupeStoreError extends Schema.TaggedError<WebhookDedupeStoreError>()("WebhookDedupeStoreError", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/**
+ * The store's operations. `claim` must be atomic (in Redis: `SET key in-flight NX PX <lock ttl>`): of concurrent
+ * claims of one key exactly one gets `claimed`. After the handler, the receiver calls `complete` (remember it as
+ * handled, `SET key done PX <ttl>`) on success and `release` (forget it, `DEL key`) on failure or interruption, so
+ * a failed delivery can be redelivered and handled.
+ *
+ * @since 0.1.0
+ * @category de-duplication
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * // a store that remembers nothing
+ * const nothing: WebhookReceiver.DedupeStore = {
+ *   claim: () => Effect.succeed("claimed"),
+ *   complete: () => Effect.void,
+ *   release: () => Effect.void
+ * }
+ * ```
+ */
+export interface DedupeStore {
+  readonly claim: (key: string) => Effect.Effect<Claim, WebhookDedupeStoreError>
+  readonly complete: (key: string) => Effect.Effect<void, WebhookDedupeStoreError>
+  readonly release: (key: string) => Effect.Effect<void, WebhookDedupeStoreError>
+}
+
+/**
+ * The de-duplication store service. Provide one (e.g. backed by Redis, to share across instances) and every
+ * receiver with `dedupe` on uses it; without it each receiver keeps its own in-memory store.
+ *
+ * @since 0.1.0
+ * @category de-duplication
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * // one memory store shared by every receiver of the app
+ * const DedupeLive: Layer.Layer<WebhookReceiver.WebhookDedupeStore> = WebhookReceiver.layerMemoryStore({ ttl: "2 days" })
+ * ```
+ */
+export class WebhookDedupeStore extends Context.Service<WebhookDedupeStore, DedupeStore>()(
+  "effect-esim-access/WebhookDedupeStore"
+) {}
+
+interface Entry {
+  readonly state: "in-flight" | "done"
+  readonly expiresAt: number
+}
+
+const memoryStore = (options: MemoryStoreOptions = {}): DedupeStore => {
+  const capacity = Math.max(1, Math.floor(options.capacity ?? 10_000))
+  const ttl = Duration.toMillis(Duration.fromInputUnsafe(options.ttl ?? "1 day"))
+  // insertion order is age order: every write deletes the key first
+  const entries = new Map<string, Entry>()
+  const evict = (now: number) => {
+    for (const [key, entry] of entries) {
+      if (entries.size < capacity) return
+      if (entry.expiresAt <= now || entry.state === "done") entries.delete(key)
+    }
+    // still full: only in-flight entries are left; drop the oldest
+    for (const key of entries.keys()) {
+      if (entries.size < capacity) return
+      entries.delete(key)
+    }
+  }
+  return {
+    claim: (key) =>
+      Effect.map(Clock.currentTimeMillis, (now): Claim => {
+        const entry = entries.get(key)
+        if (entry !== undefined && entry.expiresAt > now) return entry.state === "done" ? "duplicate" : "in-flight"
+        entries.delete(key)
+        evict(now)
+        // an in-flight entry is removed by complete or release; the expiry only bounds a lost one
+        entries.set(key, { state: "in-flight", expiresAt: now + ttl })
+        return "claimed"
+      }),
+    complete: (key) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        entries.delete(key)
+        evict(now)
+        entries.set(key, { state: "done", expiresAt: now + ttl })
+      }),
+    release: (key) => Effect.sync(() => void entries.delete(key))
+  }
+}
+
+/**
+ * A bounded in-memory store: at most `capacity` keys (oldest handled ones forgotten first), each handled key
+ * remembered for `ttl`. Expiry reads Effect's `Clock`, so `TestClock` drives it. Atomic within one process.
+ *
+ * @since 0.1.0
+ * @category de-duplication
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * Effect.gen(function*() {
+ *   const store = yield* WebhookReceiver.makeMemoryStore({ capacity: 1000 })
+ *   yield* store.claim("notifyId:abc") // "claimed"
+ * })
+ * ```
+ */
+export const makeMemoryStore = (options?: MemoryStoreOptions): Effect.Effect<DedupeStore> =>
+  Effect.sync(() => memoryStore(options))
+
+/**
+ * A layer providing {@link WebhookDedupeStore} with {@link makeMemoryStore}.
+ *
+ * @since 0.1.0
+ * @category de-duplication
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * const Routes = WebhookReceiver.layer(() => Effect.void, { dedupe: true }).pipe(
+ *   Layer.provide(WebhookReceiver.layerMemoryStore({ capacity: 100_000 }))
+ * )
+ * ```
+ */
+export const layerMemoryStore = (options?: MemoryStoreOptions): Layer.Layer<WebhookDedupeStore> =>
+  Layer.effect(WebhookDedupeStore, makeMemoryStore(options))
+
+const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>
+    return `{${
+      Arr.sort(Object.keys(record), Order.String).map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
+        .join(",")
+    }}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("")
+
+/**
+ * The de-duplication key of a parsed body: `notifyId:<id>`, or, without a `notifyId`, `sha256:<hex>` of the
+ * canonical JSON (sorted keys) of its `notifyType` and `content`, so key order and whitespace do not matter.
+ *
+ * @since 0.1.0
+ * @category de-duplication
+ * @example
+ * ```ts
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * WebhookReceiver.dedupeKey({ notifyType: "ORDER_STATUS", notifyId: "447602ac", content: {} })
+ * // Effect<"notifyId:447602ac">
+ * ```
+ */
+export const dedupeKey = (body: unknown): Effect.Effect<string> => {
+  const record = typeof body === "object" && body !== null ? body as Record<string, unknown> : {}
+  const notifyId = record["notifyId"]
+  if (typeof notifyId === "string" && notifyId !== "") return Effect.succeed(`notifyId:${notifyId}`)
+  const bytes = new TextEncoder().encode(
+    canonicalJson({ notifyType: record["notifyType"] ?? null, content: record["content"] ?? null })
+  )
+  return Effect.map(
+    Effect.promise(() => globalThis.crypto.subtle.digest("SHA-256", bytes)),
+    (digest) => `sha256:${hex(digest)}`
+  )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// IP verification
+// ---------------------------------------------------------------------------------------------------------------
+
+const parseIp = (input: string | undefined): NetAddress.IpAddress | undefined => {
+  if (input === undefined) return undefined
+  let s = input.trim()
+  if (s.startsWith("[") && s.includes("]")) s = s.slice(1, s.indexOf("]")) // [v6]:port
+  const ip = NetAddress.ipFromString(s)
+  if (Result.isSuccess(ip)) return NetAddress.toCanonical(ip.success)
+  const inet = NetAddress.inetAddressFromString(s) // v4:port
+  return Result.isSuccess(inet) ? NetAddress.toCanonical(inet.success.address) : undefined
+}
+
+const parseNetwork = (entry: string): IpNetwork.IpNetwork | undefined => {
+  if (entry.includes("/")) {
+    const network = IpNetwork.fromString(entry.trim())
+    return Result.isSuccess(network) ? network.success : undefined
+  }
+  const ip = parseIp(entry)
+  if (ip === undefined) return undefined
+  const network = IpNetwork.make(ip, NetAddress.width(ip))
+  return Result.isSuccess(network) ? network.success : undefined
+}
+
+interface IpCheck {
+  readonly networks: ReadonlyArray<IpNetwork.IpNetwork>
+  readonly invalid: ReadonlyArray<string>
+  readonly trustedProxies: number
+}
+
+const makeIpCheck = (option: boolean | VerifyIpOptions | undefined): IpCheck | undefined => {
+  if (option === undefined || option === false) return undefined
+  const o: VerifyIpOptions = option === true ? {} : option
+  const entries = o.allow ?? senderIps
+  const networks: Array<IpNetwork.IpNetwork> = []
+  const invalid: Array<string> = []
+  for (const entry of entries) {
+    const network = parseNetwork(entry)
+    if (network === undefined) invalid.push(entry)
+    else networks.push(network)
+  }
+  return { networks, invalid, trustedProxies: Math.max(0, Math.floor(o.trustedProxies ?? 0)) }
+}
+
+/** The address to check, or why there is none. */
+const senderAddress = (
+  request: HttpServerRequest.HttpServerRequest,
+  trustedProxies: number,
+  socketHint: Option.Option<string>
+): Result.Result<NetAddress.IpAddress, string> => {
+  if (trustedProxies === 0) {
+    const socket = Option.getOrUndefined(Option.orElse(socketHint, () => request.peerAddress))
+    const ip = parseIp(socket)
+    return ip === undefined ? Result.fail("no socket address") : Result.succeed(ip)
+  }
+  const header = request.headers["x-forwarded-for"]
+  const hops = header === undefined ? [] : header.split(",").map((s) => s.trim())
+  const entry = hops[hops.length - trustedProxies]
+  if (hops.length < trustedProxies || entry === undefined) return Result.fail("missing X-Forwarded-For entry")
+  const ip = parseIp(entry)
+  return ip === undefined ? Result.fail("invalid X-Forwarded-For entry") : Result.succeed(ip)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the receiver
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Set by the web handlers: the client address the host reported, for IP verification. */
+const WebClientAddress = Context.Reference<Option.Option<string>>("effect-esim-access/WebhookReceiver/ClientAddress", {
+  defaultValue: () => Option.none()
+})
+
+const respond = (status: number, body: string) => HttpServerResponse.text(body, { status })
+
+const reject = (status: number, reason: string, annotations: Record<string, unknown> = {}) =>
+  Effect.as(
+    Effect.logWarning("eSIM Access webhook rejected").pipe(
+      Effect.annotateLogs({ status, reason, ...annotations })
+    ),
+    respond(status, reason)
+  )
+
+const isJsonContentType = (header: string | undefined) => {
+  if (header === undefined) return true
+  const type = (header.split(";")[0] ?? "").trim().toLowerCase()
+  return type === "" || type === "application/json" || /^application\/[\w.-]+\+json$/.test(type)
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+/** ids only: no volumes, no eid, no free text */
+const eventIds = (event: WebhookEvent.WebhookEvent): Record<string, string> => {
+  const ids: Record<string, string> = { notifyType: event.notifyType }
+  if (event.notifyId !== undefined) ids["notifyId"] = event.notifyId
+  if (event._tag !== "Unknown") {
+    const content: Record<string, unknown> = event.content
+    for (const key of ["orderNo", "esimTranNo", "iccid", "transactionId"]) {
+      const value = content[key]
+      if (typeof value === "string") ids[key] = value
+    }
+  }
+  return ids
+}
+
+/**
+ * The receiver as an HTTP app effect: it reads the current `HttpServerRequest` and always succeeds with a response,
+ * so it can sit behind any route, in any Effect HTTP server, with any middleware.
+ *
+ * @since 0.1.0
+ * @category mounting
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpRouter } from "effect/http"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * const receiver = WebhookReceiver.app((event) => Effect.logInfo(event._tag), { verifyIp: true })
+ *
+ * // e.g. as one route among yours
+ * const Route = HttpRouter.add("POST", "/hooks/esim", receiver)
+ * ```
+ */
+export const app = <E, R>(
+  handler: Handler<E, R>,
+  options: Options = {}
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> =>
+  makeApp(handler, options, Option.none())
+
+/** `captured`: a store found when a layer was built, used when the request's context has none */
+const makeApp = <E, R>(
+  handler: Handler<E, R>,
+  options: Options,
+  captured: Option.Option<DedupeStore>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> => {
+  const maxBodySize = Math.max(0, Math.floor(options.maxBodySize ?? defaultMaxBodySize))
+  const ipCheck = makeIpCheck(options.verifyIp)
+  let warnedInvalid = false
+  const dedupeOption = options.dedupe
+  const dedupe = dedupeOption === undefined || dedupeOption === false ?
+    undefined :
+    Option.getOrElse(captured, () => memoryStore(dedupeOption === true ? {} : dedupeOption))
+
+  const verifyIp = (request: HttpServerRequest.HttpServerRequest, check: IpCheck) =>
+    Effect.gen(function*() {
+      if (check.invalid.length > 0 && !warnedInvalid) {
+        warnedInvalid = true
+        yield* Effect.logWarning("eSIM Access webhook: ignoring invalid allow-list entries").pipe(
+          Effect.annotateLogs({ entries: check.invalid.join(", ") })
+        )
+      }
+      const address = senderAddress(request, check.trustedProxies, yield* WebClientAddress)
+      if (Result.isFailure(address)) return Option.some(yield* reject(403, "forbidden", { cause: address.failure }))
+      if (!check.networks.some((network) => IpNetwork.contains(network, address.success))) {
+        return Option.some(
+          yield* reject(403, "forbidden", {
+            cause: "sender IP not allowed",
+            address: NetAddress.formatIp(address.success)
+          })
+        )
+      }
+      return Option.none<HttpServerResponse.HttpServerResponse>()
+    })
+
+  const runHandler = (event: WebhookEvent.WebhookEvent, ids: Record<string, string>) =>
+    handler(event).pipe(
+      Effect.withSpan("WebhookReceiver.handle", { attributes: ids }),
+      Effect.annotateLogs(ids)
+    )
+
+  const failed = (cause: Cause.Cause<unknown>, ids: Record<string, string>) =>
+    Cause.hasInterruptsOnly(cause) ?
+      Effect.interrupt :
+      Effect.as(
+        Effect.logError("eSIM Access webhook handler failed", cause).pipe(Effect.annotateLogs(ids)),
+        respond(500, "handler failed")
+      )
+
+  const handle = (event: WebhookEvent.WebhookEvent, body: unknown, ids: Record<string, string>) =>
+    Effect.gen(function*() {
+      if (dedupe === undefined) {
+        const exit = yield* Effect.exit(runHandler(event, ids))
+        return Exit.isSuccess(exit) ? respond(200, "ok") : yield* failed(exit.cause, ids)
+      }
+      const store = Option.getOrElse(yield* Effect.serviceOption(WebhookDedupeStore), () => dedupe)
+      const key = yield* dedupeKey(body)
+      return yield* Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const claim = yield* Effect.result(store.claim(key))
+          if (Result.isFailure(claim)) {
+            yield* Effect.logError("eSIM Access webhook: de-duplication store failed", claim.failure).pipe(
+              Effect.annotateLogs(ids)
+            )
+            return respond(500, "store failed")
+          }
+          if (claim.success === "duplicate") {
+            yield* Effect.logDebug("eSIM Access webhook duplicate skipped").pipe(Effect.annotateLogs(ids))
+            return respond(200, "duplicate")
+          }
+          if (claim.success === "in-flight") {
+            return yield* reject(409, "delivery in progress", ids).pipe(
+              Effect.map(HttpServerResponse.setHeader("retry-after", "5"))
+            )
+          }
+          const exit = yield* Effect.exit(restore(runHandler(event, ids)))
+          if (Exit.isSuccess(exit)) {
+            yield* store.complete(key).pipe(
+              Effect.catch((error) =>
+                Effect.logWarning("eSIM Access webhook: could not mark as handled", error).pipe(
+                  Effect.annotateLogs(ids)
+                )
+              )
+            )
+            return respond(200, "ok")
+          }
+          yield* store.release(key).pipe(
+            Effect.catch((error) =>
+              Effect.logWarning("eSIM Access webhook: could not release", error).pipe(Effect.annotateLogs(ids))
+            )
+          )
+          return yield* failed(exit.cause, ids)
+        })
+      )
+    })
+
+  return Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (request.method !== "POST") {
+      return yield* reject(405, "method not allowed").pipe(Effect.map(HttpServerResponse.setHeader("allow", "POST")))
+    }
+    if (ipCheck !== undefined) {
+      const rejected = yield* verifyIp(request, ipCheck)
+      if (Option.isSome(rejected)) return rejected.value
+    }
+    if (!isJsonContentType(request.headers["content-type"])) return yield* reject(400, "unsupported content type")
+    const declared = request.headers["content-length"]
+    if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > maxBodySize) {
+      return yield* reject(413, "body too large")
+    }
+    const bytes = yield* request.arrayBuffer.pipe(
+      Effect.provideService(HttpServerRequest.MaxBodySize, ByteSize.bytes(maxBodySize)),
+      Effect.result
+    )
+    if (Result.isFailure(bytes)) {
+      const reason = bytes.failure.reason
+      return yield* (reason._tag === "RequestParseError" && reason.reason === "BodyTooLarge" ?
+        reject(413, "body too large") :
+        reject(400, "unreadable body"))
+    }
+    let text: string
+    try {
+      text = utf8.decode(bytes.success)
+    } catch {
+      return yield* reject(400, "malformed JSON", { cause: "not UTF-8" })
+    }
+    if (text.trim() === "") return yield* reject(400, "empty body")
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      return yield* reject(400, "malformed JSON")
+    }
+    const decoded = yield* Effect.result(WebhookEvent.decode(body))
+    if (Result.isFailure(decoded)) {
+      // the response names the field and the problem; the log gets the field only (values may be personal)
+      return yield* Effect.as(
+        Effect.logWarning("eSIM Access webhook rejected").pipe(
+          Effect.annotateLogs({ status: 400, reason: "invalid event", path: decoded.failure.path })
+        ),
+        respond(400, `invalid event: ${decoded.failure.message}`)
+      )
+    }
+    const event = decoded.success
+    const ids = eventIds(event)
+    yield* Effect.logDebug("eSIM Access webhook received").pipe(Effect.annotateLogs(ids))
+    if (event._tag === "CheckHealth" && options.handleCheckHealth !== true) return respond(200, "ok")
+    return yield* handle(event, body, ids)
+  })
+}
+
+/**
+ * A layer that adds the receiver as a `POST` route to the app's `HttpRouter`, at `options.path` (default
+ * {@link defaultPath}). The handler's requirements become requirements of the served app (provide them to
+ * `HttpRouter.serve(...)`, as for any route). A {@link WebhookDedupeStore} may be provided to this layer or to the
+ * served app; without one, each build of the layer gets its own in-memory store.
+ *
+ * @since 0.1.0
+ * @category mounting
+ * @example
+ * ```ts
+ * import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+ * import { Effect, Layer } from "effect"
+ * import { HttpRouter } from "effect/http"
+ * import { createServer } from "node:http"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * const Webhooks = WebhookReceiver.layer((event) => Effect.logInfo(event._tag), { path: "/hooks/esim", dedupe: true })
+ *
+ * HttpRouter.serve(Webhooks).pipe(
+ *   Layer.provide(NodeHttpServer.layer(createServer, { port: 3000 })),
+ *   Layer.launch,
+ *   NodeRuntime.runMain
+ * )
+ * ```
+ */
+export const layer = <E, R>(
+  handler: Handler<E, R>,
+  options: LayerOptions = {}
+): Layer.Layer<
+  never,
+  never,
+  HttpRouter.HttpRouter | HttpRouter.Request.From<"Requires", Exclude<R, HttpRouter.Provided>>
+> =>
+  Layer.unwrap(
+    Effect.map(
+      Effect.serviceOption(WebhookDedupeStore),
+      (captured) => HttpRouter.add("POST", options.path ?? defaultPath, makeApp(handler, options, captured))
+    )
+  )
+
+/**
+ * A web-standard handler. Pass the client address your host reports as `remoteAddress` when IP verification is on
+ * (Bun: `server.requestIP(request)?.address`; Deno: `info.remoteAddr.hostname`); behind proxies, set
+ * `trustedProxies` instead.
+ *
+ * @since 0.1.0
+ * @category mounting
+ * @example
+ * ```ts
+ * import type { WebhookReceiver } from "effect-esim-access"
+ *
+ * declare const handler: WebhookReceiver.WebHandler
+ * const response = await handler(new Request("https://example.com/hook", { method: "POST", body: "{}" }))
+ * ```
+ */
+export interface WebHandler {
+  (request: Request, info?: { readonly remoteAddress?: string | undefined } | undefined): Promise<Response>
+}
+
+const webHandler =
+  (handle: (request: Request, context?: Context.Context<never>) => Promise<Response>): WebHandler => (request, info) =>
+    handle(
+      request,
+      info?.remoteAddress === undefined ?
+        undefined :
+        Context.make(WebClientAddress, Option.some(info.remoteAddress)) as Context.Context<never>
+    )
+
+/**
+ * The receiver as a `(Request) => Promise<Response>` function, for a handler that needs no services. Each call of
+ * `toWebHandler` makes an independent receiver (with its own in-memory de-duplication store).
+ *
+ * @since 0.1.0
+ * @category mounting
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * const handler = WebhookReceiver.toWebHandler((event) => Effect.logInfo(event._tag))
+ *
+ * // Bun.serve({ fetch: (request, server) => handler(request, { remoteAddress: server.requestIP(request)?.address }) })
+ * // export const POST = (request: Request) => handler(request) // Next.js route handler
+ * ```
+ */
+export const toWebHandler = <E>(handler: Handler<E, never>, options?: Options): WebHandler =>
+  webHandler(HttpEffect.toWebHandler(app(handler, options)))
+
+/**
+ * The receiver as a `(Request) => Promise<Response>` function for a handler with requirements: `layer` provides
+ * them (built once, when this is called). Call `dispose` on shutdown to release the layer.
+ *
+ * @since 0.1.0
+ * @category mounting
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { EsimAccessConfig, Profiles, WebhookReceiver } from "effect-esim-access"
+ *
+ * const { handler, dispose } = WebhookReceiver.toWebHandlerLayer(
+ *   WebhookReceiver.match({
+ *     OrderStatus: (event) => Effect.asVoid(Profiles.query({ orderNo: event.content.orderNo }))
+ *   }),
+ *   Layer.mergeAll(EsimAccessConfig.layer({ accessCode: "…" }), FetchHttpClient.layer)
+ * )
+ * ```
+ */
+export const toWebHandlerLayer = <E, R, LE>(
+  handler: Handler<E, R>,
+  layer: Layer.Layer<R, LE>,
+  options?: Options
+): { readonly handler: WebHandler; readonly dispose: () => Promise<void> } => {
+  const web = HttpEffect.toWebHandlerLayer(app(handler, options), layer)
+  return {
+    handler: webHandler(web.handler as (request: Request, context?: Context.Context<never>) => Promise<Response>),
+    dispose: web.dispose
+  }
+}

@@ -1,0 +1,102 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
+import { Balance, EsimAccessConfig, EsimAccessTest } from "effect-esim-access"
+
+const withEnv = (env: Record<string, string | undefined>) => ConfigProvider.layer(ConfigProvider.fromEnvRecord(env))
+
+/** The config the layer builds from `env`. */
+const configFrom = (
+  env: Record<string, string | undefined>,
+  options?: Parameters<typeof EsimAccessConfig.layerConfig>[0]
+) =>
+  Effect.gen(function*() {
+    return yield* EsimAccessConfig.EsimAccessConfig
+  }).pipe(
+    Effect.provide(EsimAccessConfig.layerConfig(options).pipe(Layer.provide(withEnv(env))))
+  )
+
+describe("EsimAccessConfig", () => {
+  it.effect("layerConfig reads ESIM_ACCESS_CODE, ESIM_ACCESS_SECRET_KEY and ESIM_ACCESS_BASE_URL", () =>
+    Effect.gen(function*() {
+      const config = yield* configFrom({
+        ESIM_ACCESS_CODE: "from-env-code",
+        ESIM_ACCESS_SECRET_KEY: "from-env-secret",
+        ESIM_ACCESS_BASE_URL: "http://127.0.0.1:8080/"
+      })
+      assert.isTrue(Redacted.isRedacted(config.accessCode))
+      assert.strictEqual(Redacted.value(config.accessCode), "from-env-code")
+      assert.strictEqual(config.secretKey && Redacted.value(config.secretKey), "from-env-secret")
+      assert.strictEqual(config.baseUrl, "http://127.0.0.1:8080")
+    }))
+
+  it.effect("layerConfig defaults: production host, no secret key, 30 s and 120 s timeouts", () =>
+    Effect.gen(function*() {
+      const config = yield* configFrom({ ESIM_ACCESS_CODE: "code" })
+      assert.strictEqual(config.baseUrl, "https://api.esimaccess.com")
+      assert.strictEqual(config.baseUrl, EsimAccessConfig.defaultBaseUrl)
+      assert.isUndefined(config.secretKey)
+      assert.strictEqual(Duration.toMillis(config.timeout), 30_000)
+      assert.strictEqual(Duration.toMillis(config.catalogueTimeout), 120_000)
+      assert.isDefined(config.retry)
+    }))
+
+  it.effect("layerConfig takes the other options from code", () =>
+    Effect.gen(function*() {
+      const config = yield* configFrom({ ESIM_ACCESS_CODE: "code" }, { timeout: "5 seconds", retry: false })
+      assert.strictEqual(Duration.toMillis(config.timeout), 5_000)
+      assert.isUndefined(config.retry)
+    }))
+
+  it.effect("a missing ESIM_ACCESS_CODE is a ConfigError", () =>
+    Effect.gen(function*() {
+      const error = yield* configFrom({ ESIM_ACCESS_SECRET_KEY: "s" }).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "ConfigError")
+      assert.include(String(error), "ESIM_ACCESS_CODE")
+    }))
+
+  it.effect("an empty ESIM_ACCESS_SECRET_KEY means unsigned requests", () =>
+    Effect.gen(function*() {
+      const config = yield* configFrom({ ESIM_ACCESS_CODE: "code", ESIM_ACCESS_SECRET_KEY: "" })
+      assert.isUndefined(config.secretKey)
+    }))
+
+  it.effect("calls made under layerConfig use the configured credentials and host", () =>
+    Effect.gen(function*() {
+      yield* Balance.query()
+      const [request] = yield* EsimAccessTest.requests
+      assert.strictEqual(request?.url, "http://127.0.0.1:8080/api/v1/open/balance/query")
+      assert.strictEqual(request?.headers["rt-accesscode"], "from-env-code")
+      assert.isDefined(request?.headers["rt-signature"])
+    }).pipe(
+      Effect.provide(
+        Layer.merge(
+          EsimAccessTest.layerHttpClient(() => EsimAccessTest.ok({ balance: 1 })),
+          EsimAccessConfig.layerConfig().pipe(
+            Layer.provide(
+              withEnv({
+                ESIM_ACCESS_CODE: "from-env-code",
+                ESIM_ACCESS_SECRET_KEY: "from-env-secret",
+                ESIM_ACCESS_BASE_URL: "http://127.0.0.1:8080"
+              })
+            )
+          )
+        )
+      )
+    ))
+
+  it("make accepts Redacted credentials and strips trailing slashes", () => {
+    const config = EsimAccessConfig.make({
+      accessCode: Redacted.make("code"),
+      secretKey: Redacted.make("key"),
+      baseUrl: "https://example.test///"
+    })
+    assert.strictEqual(Redacted.value(config.accessCode), "code")
+    assert.strictEqual(config.secretKey && Redacted.value(config.secretKey), "key")
+    assert.strictEqual(config.baseUrl, "https://example.test")
+  })
+
+  it("make with an empty secret key signs nothing", () => {
+    assert.isUndefined(EsimAccessConfig.make({ accessCode: "c", secretKey: "" }).secretKey)
+    assert.isUndefined(EsimAccessConfig.make({ accessCode: "c", secretKey: Redacted.make("") }).secretKey)
+  })
+})

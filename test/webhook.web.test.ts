@@ -1,0 +1,106 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Effect, Layer, Ref } from "effect"
+import { WebhookReceiver } from "effect-esim-access"
+import { fixture } from "./webhookHelpers.ts"
+
+const url = "https://receiver.example/esim-access/webhook"
+const json = (body: BodyInit, init: RequestInit = {}) =>
+  new Request(url, { method: "POST", body, headers: { "content-type": "application/json" }, ...init })
+const reply = (response: Promise<Response>) =>
+  Effect.promise(async () => {
+    const r = await response
+    return { status: r.status, text: await r.text(), allow: r.headers.get("allow") }
+  })
+
+describe("WebhookReceiver.toWebHandler: called directly with web Requests", () => {
+  it.effect("answers events, bad bodies and other methods", () =>
+    Effect.gen(function*() {
+      const tags: Array<string> = []
+      const handler = WebhookReceiver.toWebHandler((event) => Effect.sync(() => void tags.push(event._tag)))
+      assert.deepStrictEqual(yield* reply(handler(json(fixture("VALIDITY_USAGE")))), {
+        status: 200,
+        text: "ok",
+        allow: null
+      })
+      // no content type at all (a byte body): accepted
+      const bytes = new TextEncoder().encode(fixture("SMDP_EVENT"))
+      assert.strictEqual((yield* reply(handler(new Request(url, { method: "POST", body: bytes })))).status, 200)
+      // a string body without headers is text/plain: refused
+      const plain = yield* reply(handler(new Request(url, { method: "POST", body: fixture("SMDP_EVENT") })))
+      assert.deepStrictEqual([plain.status, plain.text], [400, "unsupported content type"])
+      assert.deepStrictEqual(yield* reply(handler(json("{"))), { status: 400, text: "malformed JSON", allow: null })
+      assert.deepStrictEqual(yield* reply(handler(json(""))), { status: 400, text: "empty body", allow: null })
+      assert.strictEqual((yield* reply(handler(json(new Uint8Array([0x7b, 0xff, 0x7d]))))).text, "malformed JSON")
+      assert.deepStrictEqual(yield* reply(handler(new Request(url))), {
+        status: 405,
+        text: "method not allowed",
+        allow: "POST"
+      })
+      assert.deepStrictEqual(tags, ["ValidityUsage", "SmdpEvent"])
+    }))
+
+  it.effect("413 for a body over the limit without a Content-Length (counted while reading)", () =>
+    Effect.gen(function*() {
+      const handler = WebhookReceiver.toWebHandler(() => Effect.void, { maxBodySize: 1000 })
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 100; i++) controller.enqueue(new Uint8Array(100).fill(0x20))
+          controller.close()
+        }
+      })
+      const r = yield* reply(handler(new Request(url, { method: "POST", body: stream, duplex: "half" } as RequestInit)))
+      assert.deepStrictEqual([r.status, r.text], [413, "body too large"])
+      assert.strictEqual((yield* reply(handler(json(fixture("ORDER_STATUS"))))).status, 200)
+    }))
+
+  it.effect("IP verification uses the address the host reports", () =>
+    Effect.gen(function*() {
+      const handler = WebhookReceiver.toWebHandler(() => Effect.void, { verifyIp: true })
+      const body = fixture("ESIM_STATUS")
+      assert.strictEqual((yield* reply(handler(json(body), { remoteAddress: "54.254.74.88" }))).status, 200)
+      assert.strictEqual((yield* reply(handler(json(body), { remoteAddress: "::ffff:18.136.19.137" }))).status, 200)
+      assert.strictEqual((yield* reply(handler(json(body), { remoteAddress: "203.0.113.9" }))).status, 403)
+      assert.strictEqual((yield* reply(handler(json(body)))).status, 403, "no address: rejected")
+      const spoofed = json(body, { headers: { "content-type": "application/json", "x-forwarded-for": "54.254.74.88" } })
+      assert.strictEqual((yield* reply(handler(spoofed, { remoteAddress: "203.0.113.9" }))).status, 403)
+      // behind one proxy (e.g. Cloudflare in front of a Worker): X-Forwarded-For's last entry counts
+      const proxied = WebhookReceiver.toWebHandler(() => Effect.void, { verifyIp: { trustedProxies: 1 } })
+      const forwarded = json(body, {
+        headers: { "content-type": "application/json", "x-forwarded-for": "54.254.74.88" }
+      })
+      assert.strictEqual((yield* reply(proxied(forwarded))).status, 200)
+    }))
+
+  it.effect("a failing handler gets 500 with no details", () =>
+    Effect.gen(function*() {
+      const handler = WebhookReceiver.toWebHandler(() => Effect.fail({ secret: "sk_live_123" }))
+      assert.deepStrictEqual(yield* reply(handler(json(fixture("ESIM_STATUS")))), {
+        status: 500,
+        text: "handler failed",
+        allow: null
+      })
+    }))
+})
+
+describe("WebhookReceiver.toWebHandlerLayer", () => {
+  it.effect("provides the handler's requirements from a layer", () =>
+    Effect.gen(function*() {
+      class Seen extends Context.Service<Seen, Ref.Ref<number>>()("test/Seen") {}
+      const seen = yield* Ref.make(0)
+      const { dispose, handler } = WebhookReceiver.toWebHandlerLayer(
+        WebhookReceiver.match({
+          OrderStatus: () =>
+            Effect.gen(function*() {
+              yield* Ref.update(yield* Seen, (n) => n + 1)
+            })
+        }),
+        Layer.succeed(Seen)(seen),
+        { dedupe: true }
+      )
+      const body = fixture("ORDER_STATUS")
+      assert.strictEqual((yield* reply(handler(json(body)))).text, "ok")
+      assert.strictEqual((yield* reply(handler(json(body)))).text, "duplicate")
+      assert.strictEqual(yield* Ref.get(seen), 1)
+      yield* Effect.promise(dispose)
+    }))
+})
