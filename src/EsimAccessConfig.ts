@@ -115,7 +115,10 @@ const retrySchedule = (options: RetryOptions): Schedule.Schedule<unknown, EsimAc
   const backoff = Schedule.exponential(options.base ?? "250 millis")
   // jitter first, then the cap, so no delay exceeds maxDelay
   const delays = (options.jitter === false ? backoff : Schedule.jittered(backoff)).pipe(
-    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, maxDelay)))
+    // whole milliseconds keep request times exact (jitter makes fractions)
+    Schedule.modifyDelay(({ duration }) =>
+      Effect.succeed(Duration.millis(Math.round(Duration.toMillis(Duration.min(duration, maxDelay)))))
+    )
   )
   return Schedule.max([delays, Schedule.recurs(Math.max(0, options.times ?? 3))])
 }

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, DateTime, Deferred, Duration, Effect, Option } from "effect"
+import { Clock, DateTime, Deferred, Duration, Effect, Exit, Option } from "effect"
 import type { HttpClient } from "effect/http"
 import type { EsimAccessConfig } from "./EsimAccessConfig.ts"
 import { AllocationTimeout } from "./EsimAccessError.ts"
@@ -192,15 +192,22 @@ export const createAndAwaitProfiles = <E = never, R = never>(
     const interval = Duration.fromInputUnsafe(options.interval ?? "3 seconds")
     const deadline = Duration.fromInputUnsafe(options.deadline ?? "90 seconds")
     const pageSize = Math.min(500, Math.max(5, expected))
-    // set once the ORDER_STATUS webhook arrived: from then on, polls run back to back with the interval as a cap
+    // set when the ORDER_STATUS webhook arrived (a failure of orderStatus never sets it); it wakes one pause early
     const signalled = yield* Deferred.make<void>()
     if (options.orderStatus !== undefined) {
       yield* options.orderStatus(order.orderNo).pipe(
-        Effect.ignore,
-        Effect.andThen(Deferred.succeed(signalled, undefined)),
+        Effect.exit,
+        Effect.flatMap((exit) => Exit.isSuccess(exit) ? Deferred.succeed(signalled, undefined) : Effect.void),
         Effect.forkScoped
       )
     }
+    // the pause before a poll: the interval, or less when the signal comes first; the signal shortens one pause
+    // only, so profiles still missing after it are polled at the interval again, not back to back
+    let woken = false
+    const wake = Deferred.await(signalled).pipe(Effect.andThen(Effect.sync(() => void (woken = true))))
+    const pause = Effect.suspend(() =>
+      woken ? Effect.sleep(interval) : Effect.sleep(interval).pipe(Effect.raceFirst(wake))
+    )
     let allocated = 0
     let poll = 0
     const check = Effect.gen(function*() {
@@ -220,10 +227,9 @@ export const createAndAwaitProfiles = <E = never, R = never>(
     > = Effect.flatMap(check, (done) =>
       Option.isSome(done) ?
         Effect.succeed(done.value) :
-        Effect.sleep(interval).pipe(Effect.raceFirst(Deferred.await(signalled)), Effect.andThen(loop)))
+        Effect.andThen(pause, loop))
     // the first poll waits one interval (profiles are never ready at once) unless the webhook comes first
-    const profiles = yield* Effect.sleep(interval).pipe(
-      Effect.raceFirst(Deferred.await(signalled)),
+    const profiles = yield* pause.pipe(
       Effect.andThen(loop),
       Effect.timeoutOrElse({
         duration: deadline,

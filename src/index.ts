@@ -92,4 +92,9 @@ export * as WebhookReceiver from "./WebhookReceiver.ts"
 /**
  * @since 0.1.0
  */
+export * as Simulator from "./Simulator.ts"
+
+/**
+ * @since 0.1.0
+ */
 export * as CatalogueCache from "./CatalogueCache.ts"

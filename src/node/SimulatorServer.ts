@@ -1,0 +1,69 @@
+/**
+ * The simulator as a real HTTP server on Node: `Simulator.serve` on `NodeHttpServer`. It speaks the wire of the
+ * live API, so it can test any client, not only this one. Loopback (`127.0.0.1`) by default.
+ *
+ * @since 0.1.0
+ */
+import { NodeHttpServer } from "@effect/platform-node"
+import { Context, Effect, Layer } from "effect"
+import { HttpServer } from "effect/http"
+import type { HttpServerError } from "effect/http"
+import { createServer } from "node:http"
+import * as Simulator from "../Simulator.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends Simulator.Options {
+  /** default 0: a free port, read it from {@link SimulatorServer} */
+  readonly port?: number | undefined
+  /** default `127.0.0.1` */
+  readonly host?: string | undefined
+}
+
+/**
+ * Where the server listens: use `url` as the client's base URL, with `accessCode`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class SimulatorServer extends Context.Service<SimulatorServer, {
+  /** e.g. `http://127.0.0.1:4010` */
+  readonly url: string
+  readonly accessCode: string
+}>()("effect-esim-access/node/SimulatorServer") {}
+
+/**
+ * The simulator served on Node, with its control service and its address.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SimulatorServer, layer } from "effect-esim-access/node/SimulatorServer"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { accessCode, url } = yield* SimulatorServer
+ *   yield* Effect.log(`simulator on ${url}, access code ${accessCode}`)
+ * }).pipe(Effect.provide(layer({ port: 4010 })))
+ * ```
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<Simulator.Simulator | SimulatorServer, HttpServerError.ServeError> => {
+  const { host, port, ...simulatorOptions } = options
+  const address = Layer.effect(
+    SimulatorServer,
+    Effect.gen(function*() {
+      const server = yield* HttpServer.HttpServer
+      const simulator = yield* Simulator.Simulator
+      return { url: HttpServer.formatAddress(server.address), accessCode: simulator.accessCode }
+    })
+  )
+  return address.pipe(
+    Layer.provideMerge(Simulator.serve(simulatorOptions)),
+    Layer.provide(NodeHttpServer.layer(createServer, { port: port ?? 0, host: host ?? "127.0.0.1" }))
+  )
+}

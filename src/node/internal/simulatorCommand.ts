@@ -1,0 +1,115 @@
+/**
+ * The simulator server as an `effect/cli` command, shared by `effect-esim-access-simulator` and the
+ * `effect-esim-access simulator` subcommand.
+ *
+ * @internal
+ */
+import { Console, Effect, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as Simulator from "../../Simulator.ts"
+import { layer, SimulatorServer } from "../SimulatorServer.ts"
+
+const serverFlags = {
+  port: Flag.Int("port").pipe(Flag.withDescription("port to listen on (0: any free port)"), Flag.withDefault(4010)),
+  host: Flag.String("host").pipe(Flag.withDescription("address to bind"), Flag.withDefault("127.0.0.1")),
+  strict: Flag.Boolean("strict").pipe(
+    Flag.withDescription("require a valid RT-Signature on every request"),
+    Flag.withDefault(false)
+  ),
+  balance: Flag.Int("balance").pipe(
+    Flag.withDescription("starting balance in API units (USD x 10,000)"),
+    Flag.withDefault(10_000_000)
+  ),
+  seed: Flag.Int("seed").pipe(Flag.withDescription("seed of the generated catalogue and ids"), Flag.withDefault(1)),
+  catalogue: Flag.Literals("catalogue", ["full", "fixtures"]).pipe(
+    Flag.withDescription("about 3,000 packages, or the three fixture packages"),
+    Flag.withDefault("full")
+  ),
+  allocationDelay: Flag.Int("allocation-delay").pipe(
+    Flag.withDescription("seconds from an order to its profiles"),
+    Flag.withDefault(5)
+  ),
+  duplicates: Flag.Literals("duplicate-transaction-id", ["replay", "error"]).pipe(
+    Flag.withDescription("a repeated transactionId replays the order, or answers 310402"),
+    Flag.withDefault("replay")
+  ),
+  rateLimit: Flag.Int("rate-limit").pipe(
+    Flag.withDescription("requests per second before HTTP 429 (0: no limit)"),
+    Flag.withDefault(8)
+  ),
+  webhook: Flag.String("webhook").pipe(Flag.withDescription("webhook URL to send events to"), Flag.optional)
+}
+
+type ServerFlags = Command.Command.Config.Infer<typeof serverFlags>
+
+const run = (
+  flags: ServerFlags,
+  credentials: { readonly accessCode: string; readonly secretKey: string | undefined }
+) =>
+  Effect.gen(function*() {
+    const server = yield* SimulatorServer
+    yield* Console.log(`eSIM Access simulator listening on ${server.url}`)
+    yield* Console.log(`  base URL:    ${server.url}`)
+    yield* Console.log(`  access code: ${server.accessCode}`)
+    yield* Console.log(
+      `  try: curl -X POST ${server.url}/api/v1/open/balance/query -H 'RT-AccessCode: ${server.accessCode}'`
+    )
+    return yield* Effect.never
+  }).pipe(
+    Effect.provide(layer({
+      port: flags.port,
+      host: flags.host,
+      accessCode: credentials.accessCode,
+      secretKey: credentials.secretKey,
+      signature: flags.strict ? "strict" : "off",
+      balance: flags.balance,
+      seed: flags.seed,
+      catalogue: flags.catalogue,
+      allocationDelay: `${flags.allocationDelay} seconds`,
+      duplicateTransactionId: flags.duplicates,
+      rateLimit: flags.rateLimit <= 0 ? false : { limit: flags.rateLimit },
+      webhook: { url: Option.getOrUndefined(flags.webhook) }
+    }))
+  )
+
+const description = "A stateful eSIM Access simulator (HTTP)"
+
+/** The standalone command, with its own --access-code and --secret-key. */
+export const simulatorCommand = <const Name extends string>(name: Name) =>
+  Command.make(name, {
+    ...serverFlags,
+    accessCode: Flag.String("access-code").pipe(
+      Flag.withDescription("the RT-AccessCode requests must carry"),
+      Flag.withDefault(Simulator.defaultAccessCode)
+    ),
+    secretKey: Flag.String("secret-key").pipe(
+      Flag.withDescription("signing key of strict signature mode"),
+      Flag.optional
+    )
+  }, (flags) => run(flags, { accessCode: flags.accessCode, secretKey: Option.getOrUndefined(flags.secretKey) })).pipe(
+    Command.withDescription(description)
+  )
+
+/**
+ * The command as a subcommand of a parent that owns --access-code and --secret-key: the simulator accepts the
+ * parent's access code (the default one when none is given).
+ */
+export const nestedSimulatorCommand = <const Name extends string, R>(
+  name: Name,
+  credentials: Effect.Effect<
+    { readonly accessCode: string | undefined; readonly secretKey: string | undefined },
+    never,
+    R
+  >
+) =>
+  Command.make(
+    name,
+    serverFlags,
+    (flags) =>
+      Effect.flatMap(
+        credentials,
+        (c) => run(flags, { accessCode: c.accessCode ?? Simulator.defaultAccessCode, secretKey: c.secretKey })
+      )
+  ).pipe(
+    Command.withDescription(description)
+  )

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * Starts the eSIM Access simulator as an HTTP server and prints its URL and access code:
+ *
+ * ```sh
+ * npx node src/node/simulator-cli.ts --port 4010
+ * ```
+ *
+ * Point any client at the printed URL (`POST <url>/api/v1/open/<path>`, header `RT-AccessCode`). Stop with Ctrl-C.
+ *
+ * @since 0.1.0
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Effect } from "effect"
+import { Command } from "effect/cli"
+import { simulatorCommand } from "./internal/simulatorCommand.ts"
+
+simulatorCommand("effect-esim-access-simulator").pipe(
+  Command.run({ version: "0.1.0" }),
+  Effect.provide(NodeServices.layer),
+  NodeRuntime.runMain
+)
