@@ -6,14 +6,17 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Exit, Layer } from "effect"
+import { Cause, Clock, Context, Deferred, Duration, Effect, Exit, Layer } from "effect"
 
 /**
  * @since 0.1.0
  * @category models
  */
 export interface Options {
-  /** time-to-live per endpoint path; default `package/list` 1 hour, `location/list` 24 hours */
+  /**
+   * time-to-live per endpoint path; default `package/list` 1 hour, `location/list` 24 hours (a path not given here
+   * keeps its default)
+   */
   readonly ttl?: Readonly<Record<string, Duration.Input>> | undefined
   /** most entries kept; the oldest is dropped first; default 500 */
   readonly capacity?: number | undefined
@@ -52,7 +55,9 @@ const defaultTtl: Readonly<Record<string, Duration.Input>> = {
  */
 export const make = (options: Options = {}): CatalogueCache["Service"] => {
   const ttls = new Map(
-    Object.entries(options.ttl ?? defaultTtl).map(([path, ttl]) => [path, Duration.fromInputUnsafe(ttl)] as const)
+    Object.entries({ ...defaultTtl, ...options.ttl }).map(([path, ttl]) =>
+      [path, Duration.fromInputUnsafe(ttl)] as const
+    )
   )
   const capacity = Math.max(1, options.capacity ?? 500)
   // insertion-ordered: the first key is the oldest entry
@@ -64,7 +69,10 @@ export const make = (options: Options = {}): CatalogueCache["Service"] => {
         const now = yield* Clock.currentTimeMillis
         const hit = entries.get(key)
         if (hit !== undefined && hit.expires > now) {
-          return yield* restore(Deferred.await(hit.result as Deferred.Deferred<A, E>))
+          const exit = yield* Effect.exit(restore(Deferred.await(hit.result as Deferred.Deferred<A, E>)))
+          // the caller that was fetching it got interrupted: that is no answer, so look again (and fetch anew)
+          if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return yield* restore(get(key, ttl, fetch))
+          return yield* exit
         }
         const result = Deferred.makeUnsafe<A, E>()
         entries.delete(key)

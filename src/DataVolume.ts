@@ -25,7 +25,13 @@ export const format = (bytes: number): string => {
     value /= 1024
     unit++
   }
-  return `${Number(value.toFixed(2))} ${units[unit]}`
+  let rounded = Number(value.toFixed(2))
+  // 1048575 bytes rounds to 1024 KB: show it as 1 MB
+  if (Math.abs(rounded) >= 1024 && unit < units.length - 1) {
+    rounded = Number((rounded / 1024).toFixed(2))
+    unit++
+  }
+  return `${rounded} ${units[unit]}`
 }
 
 /**

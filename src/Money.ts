@@ -29,7 +29,8 @@ export const unitsPerDollar = 10_000
  */
 export const toDecimalString = (units: number): string => {
   const sign = units < 0 ? "-" : ""
-  const digits = String(Math.abs(Math.trunc(units))).padStart(5, "0")
+  // BigInt keeps every digit of integers beyond 2^53 (String(1e21) would be "1e+21")
+  const digits = BigInt(Math.abs(Math.trunc(units))).toString().padStart(5, "0")
   const whole = digits.slice(0, -4)
   let fraction = digits.slice(-4)
   while (fraction.length > 2 && fraction.endsWith("0")) fraction = fraction.slice(0, -1)

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, DateTime, Deferred, Duration, Effect, Exit, Option } from "effect"
+import { Clock, DateTime, Deferred, Duration, Effect, Exit, Option, Stream } from "effect"
 import type { HttpClient } from "effect/http"
 import type { EsimAccessConfig } from "./EsimAccessConfig.ts"
 import { AllocationTimeout } from "./EsimAccessError.ts"
@@ -64,17 +64,21 @@ const line = (info: PackageInfo) => ({
 
 /**
  * Finds the order placed with `transactionId` in a time range, through the profiles it allocated. Used when a
- * retried order answers DuplicateTransaction: the first attempt went through but its answer was lost.
+ * retried order answers DuplicateTransaction: the first attempt went through but its answer was lost. Reads the
+ * range page by page until the order shows up: a busy account allocates more than one page of profiles in a few
+ * minutes.
  */
 const findOrder = (transactionId: string, since: number, error: DuplicateTransaction) =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    const found = yield* Profiles.query({
+    const found = yield* Profiles.stream({
       startTime: DateTime.makeUnsafe(since - 5 * 60_000),
       endTime: DateTime.makeUnsafe(now + 60_000),
-      pager: { pageNum: 1, pageSize: 500 }
+      pageSize: 500
     }).pipe(
-      Effect.map(({ profiles }) => profiles.find((p) => p.transactionId === transactionId)),
+      Stream.filter((p) => p.transactionId === transactionId),
+      Stream.runHead,
+      Effect.map(Option.getOrUndefined),
       Effect.orElseSucceed(() => undefined)
     )
     return found === undefined ?
@@ -213,8 +217,12 @@ export const createAndAwaitProfiles = <E = never, R = never>(
     const check = Effect.gen(function*() {
       poll++
       if (poll > 1 && options.onPoll !== undefined) yield* options.onPoll(poll)
-      const result = yield* Profiles.query({ orderNo: order.orderNo, pager: { pageNum: 1, pageSize } }).pipe(
-        Effect.map((r) => Option.some(r.profiles)),
+      // every page: an order can hold more profiles than one page (500)
+      const result = yield* Profiles.stream({ orderNo: order.orderNo, pageSize }).pipe(
+        // no page after the last ordered profile
+        Stream.take(expected),
+        Stream.runCollect,
+        Effect.map((profiles) => Option.some<ReadonlyArray<Profiles.Profile>>(profiles)),
         Effect.catchTag("ProfileNotReady", () => Effect.succeed(Option.none<ReadonlyArray<Profiles.Profile>>()))
       )
       if (Option.isSome(result)) allocated = result.value.length

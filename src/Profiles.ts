@@ -232,16 +232,22 @@ export const stream = (
   params: StreamParams
 ): Stream.Stream<Profile, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> => {
   const { pageSize = 100, ...selector } = params
+  // the state: the next page number and the first esimTranNo of the page before it
   return Stream.paginate(
-    1,
-    (pageNum: number) =>
+    { pageNum: 1, previousFirst: undefined as string | undefined },
+    ({ pageNum, previousFirst }) =>
       query({ ...selector, pager: { pageNum, pageSize } } as QueryParams).pipe(
         Effect.map(({ pager, profiles }) => {
+          const first = profiles[0]?.esimTranNo
+          // a server that ignores pageNum sends the same page again: stop instead of repeating it
+          if (pageNum > 1 && first !== undefined && first === previousFirst) {
+            return [[], Option.none()] as const
+          }
           // a full page means there may be more, whatever pager.total says (it can be wrong or missing); the page
           // size the server reports counts when it capped ours
           const served = pager.pageSize > 0 ? Math.min(pageSize, pager.pageSize) : pageSize
           const more = profiles.length > 0 && profiles.length >= served
-          return [profiles, more ? Option.some(pageNum + 1) : Option.none<number>()] as const
+          return [profiles, more ? Option.some({ pageNum: pageNum + 1, previousFirst: first }) : Option.none()] as const
         })
       )
   )

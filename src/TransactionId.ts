@@ -11,6 +11,7 @@
  */
 import { Effect, Schema } from "effect"
 import { InvalidRequest } from "./EsimAccessError.ts"
+import { sha256, toHex } from "./internal/sha256.ts"
 
 /**
  * The longest transactionId the API accepts (reference §2.2).
@@ -20,9 +21,9 @@ import { InvalidRequest } from "./EsimAccessError.ts"
  */
 export const maxLength = 50
 
-// printable, no whitespace at the ends; the API stores utf8mb4 and counts characters
-// eslint-disable-next-line no-control-regex
-const controlCharacters = /[\u0000-\u001f\u007f]/
+// printable, no whitespace at the ends; the API stores utf8mb4 and counts characters. Control characters are
+// Unicode's Cc category: C0, DEL and C1 (U+0080 to U+009F)
+const controlCharacters = /\p{Cc}/u
 
 const problem = (id: string): string | undefined => {
   const length = [...id].length
@@ -68,15 +69,15 @@ export const validate = (id: string): Effect.Effect<TransactionId, InvalidReques
     Effect.fail(new InvalidRequest({ code: "client", endpoint: "transactionId", message }))
 }
 
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("")
+const prefixCharacters = /^[A-Za-z0-9._]+$/
 
 const safeCharacters = /^[A-Za-z0-9._:-]+$/
 
 /**
  * Derives a transactionId from your business key, the same every time for the same inputs.
  *
- * A short key made of `A-Z a-z 0-9 . _ : -` is used as it is, after the optional `prefix` (readable in the
- * console). Anything longer or with other characters becomes the prefix plus a SHA-256 digest of the key, cut to
+ * A short key made of `A-Z a-z 0-9 . _ -` is used as it is, after the optional `prefix` (`A-Z a-z 0-9 . _`,
+ * readable in the console) and before the optional `purpose` (`key:purpose`); an empty purpose is no purpose. Anything longer or with other characters becomes the prefix plus a SHA-256 digest of the key, cut to
  * fit 50 characters. Pass `purpose` to derive distinct ids for distinct purchases of one business object (the
  * order and each of its top-ups).
  *
@@ -106,19 +107,24 @@ export const fromKey = (
       })
     }
     const prefix = options.prefix === undefined || options.prefix === "" ? "" : `${options.prefix}-`
-    if (prefix !== "" && (!safeCharacters.test(options.prefix!) || prefix.length > 17)) {
+    // no "-" or ":" in a prefix: they separate the parts, so "a-b" + "c" could not collide with "a" + "b-c"
+    if (prefix !== "" && (!prefixCharacters.test(options.prefix!) || prefix.length > 17)) {
       return yield* new InvalidRequest({
         code: "client",
         endpoint: "transactionId",
-        message: "prefix must be 1 to 16 characters of A-Z a-z 0-9 . _ : -"
+        message: "prefix must be 1 to 16 characters of A-Z a-z 0-9 . _"
       })
     }
-    const readable = options.purpose === undefined ? key : `${key}:${options.purpose}`
-    if (safeCharacters.test(readable) && prefix.length + readable.length <= maxLength) {
+    const purpose = options.purpose === undefined || options.purpose === "" ? undefined : options.purpose
+    // readable only when ":" can only be the purpose separator: fromKey("a:b") and fromKey("a", { purpose: "b" })
+    // must not give the same id
+    const readable = purpose === undefined ? key : `${key}:${purpose}`
+    if (
+      safeCharacters.test(readable) && !key.includes(":") && !(purpose ?? "").includes(":") &&
+      prefix.length + readable.length <= maxLength
+    ) {
       return (prefix + readable) as TransactionId
     }
-    const digest = yield* Effect.promise(() =>
-      globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${key}\u0000${options.purpose ?? ""}`))
-    )
-    return (prefix + hex(digest)).slice(0, maxLength) as TransactionId
+    const digest = toHex(sha256(new TextEncoder().encode(`${key}\u0000${purpose ?? ""}`)))
+    return (prefix + digest).slice(0, maxLength) as TransactionId
   })

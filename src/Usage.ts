@@ -81,8 +81,10 @@ export const checkAll = (
   esimTranNos: Iterable<string>,
   options: { readonly concurrency?: number | undefined } = {}
 ): Effect.Effect<ReadonlyArray<UsageReport>, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const ids = [...new Set(esimTranNos)]
+{
+  // read the input once, now: a one-shot iterator must give the same ids each time the effect runs
+  const ids = [...new Set(esimTranNos)]
+  return Effect.gen(function*() {
     const batches: Array<Array<string>> = []
     for (let i = 0; i < ids.length; i += 10) batches.push(ids.slice(i, i + 10))
     const results = yield* Effect.forEach(batches, check, { concurrency: options.concurrency ?? 4 })
@@ -101,3 +103,4 @@ export const checkAll = (
     }
     return reports
   })
+}

@@ -105,3 +105,13 @@ describe("DataVolume (bytes, binary units)", () => {
     for (const n of [1, 3, 5, 10, 20, 50]) assert.strictEqual(DataVolume.format(DataVolume.gigabytes(n)), `${n} GB`)
   })
 })
+
+describe("unit edge cases", () => {
+  it("DataVolume rounds up across a unit boundary", () => {
+    assert.strictEqual(DataVolume.format(1_048_575), "1 MB")
+    assert.strictEqual(DataVolume.format(1023), "1023 B")
+  })
+  it("Money keeps every digit beyond 2^53", () => {
+    assert.strictEqual(Money.toDecimalString(1e21), "100000000000000000.00")
+  })
+})
