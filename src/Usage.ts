@@ -80,8 +80,7 @@ export interface UsageReport extends UsageRecord {
 export const checkAll = (
   esimTranNos: Iterable<string>,
   options: { readonly concurrency?: number | undefined } = {}
-): Effect.Effect<ReadonlyArray<UsageReport>, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> =>
-{
+): Effect.Effect<ReadonlyArray<UsageReport>, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> => {
   // read the input once, now: a one-shot iterator must give the same ids each time the effect runs
   const ids = [...new Set(esimTranNos)]
   return Effect.gen(function*() {

@@ -134,8 +134,9 @@ describe("HMAC signing (reference §1.3)", () => {
     }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.ok({ balance: 1 }), { secretKey }))))
 })
 
+const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff)
+
 describe("SHA-256 and HMAC in plain TypeScript", () => {
-  const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff)
   it("match node:crypto on every padding boundary and long keys", () => {
     for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 1000, 70_000]) {
       const data = bytes(n)
