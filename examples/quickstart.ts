@@ -8,7 +8,8 @@
  *
  * With ESIM_ACCESS_CODE set it makes only read-only calls (balance, packages, locations) against the real API.
  */
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Deferred, Effect, Layer } from "effect"
 import {
   Balance,
@@ -58,7 +59,8 @@ const describeEvent = (event: WebhookEvent.WebhookEvent): string => {
 
 /** Read-only calls against the real API. */
 const live = Effect.gen(function*() {
-  yield* line("ESIM_ACCESS_CODE is set: read-only calls against the real eSIM Access API")
+  const baseUrl = process.env["ESIM_ACCESS_BASE_URL"] || "https://api.esimaccess.com"
+  yield* line(`ESIM_ACCESS_CODE is set: read-only calls (balance, packages, locations) against ${baseUrl}`)
   const { balance } = yield* Balance.query()
   yield* line(`Balance: ${Money.format(balance)}`)
   const japan = yield* Packages.list({ locationCode: "JP" })
@@ -191,6 +193,13 @@ const main: Effect.Effect<void, { readonly _tag: string; readonly message: strin
   })
 
 main.pipe(
-  Effect.tapError((error) => Console.error(`failed: ${error._tag}: ${error.message}`)),
+  // one line for a typed failure, and a non-zero exit status
+  Effect.catch((error) =>
+    Console.error(`failed: ${error._tag}: ${error.message}`).pipe(
+      Effect.andThen(Effect.sync(() => {
+        process.exitCode = 1
+      }))
+    )
+  ),
   NodeRuntime.runMain
 )

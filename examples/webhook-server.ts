@@ -8,7 +8,8 @@
  * Then save the public URL with `Webhook.save(url)`: eSIM Access sends CHECK_HEALTH first and keeps the URL only if
  * it gets 200, which the receiver answers by itself.
  */
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer } from "effect"
 import { EsimAccessConfig, Profiles, WebhookReceiver } from "effect-esim-access"
 import { FetchHttpClient, HttpRouter } from "effect/http"

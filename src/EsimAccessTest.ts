@@ -200,8 +200,10 @@ export const layerHttpClient = (
   }))
 
 /**
- * The fake `HttpClient`, the recorder and an `EsimAccessConfig` pointing at it (access code `test-access-code`,
- * rate limiter and retries as configured, default on). Tests read like this:
+ * The fake `HttpClient`, the recorder and an `EsimAccessConfig` pointing at it (access code `test-access-code`).
+ * The rate limiter and retries are **off** unless `options` turns them on (`{ retry: {}, rateLimit: {} }` for the
+ * production defaults): under `it.effect` their sleeps wait for `TestClock.adjust`, so assert them by forking the
+ * call and moving the clock. Tests read like this:
  *
  * @since 0.1.0
  * @category layers
@@ -223,5 +225,13 @@ export const layer = (
 ): Layer.Layer<HttpClient.HttpClient | EsimAccessTest | EsimAccessConfig.EsimAccessConfig> =>
   Layer.merge(
     layerHttpClient(handler),
-    EsimAccessConfig.layer({ accessCode: "test-access-code", baseUrl: "https://api.esimaccess.test", ...options })
+    EsimAccessConfig.layer({
+      accessCode: "test-access-code",
+      baseUrl: "https://api.esimaccess.test",
+      // under `it.effect` every sleep waits for TestClock.adjust: no limiter and no retries unless asked for, so a
+      // test of plain behaviour never hangs on a backoff it did not ask for
+      rateLimit: false,
+      retry: false,
+      ...options
+    })
   )

@@ -28,6 +28,7 @@ export const unitsPerDollar = 10_000
  * ```
  */
 export const toDecimalString = (units: number): string => {
+  if (!Number.isFinite(units)) return String(units)
   const sign = units < 0 ? "-" : ""
   // BigInt keeps every digit of integers beyond 2^53 (String(1e21) would be "1e+21")
   const digits = BigInt(Math.abs(Math.trunc(units))).toString().padStart(5, "0")

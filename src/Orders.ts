@@ -68,10 +68,14 @@ const line = (info: PackageInfo) => ({
  * range page by page until the order shows up: a busy account allocates more than one page of profiles in a few
  * minutes.
  */
-const findOrder = (transactionId: string, since: number, error: DuplicateTransaction) =>
-  Effect.gen(function*() {
+const findOrder = (
+  transactionId: string,
+  since: number,
+  error: DuplicateTransaction
+): Effect.Effect<Order, DuplicateTransaction, EsimAccessConfig | HttpClient.HttpClient> => {
+  const lookup = Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    const found = yield* Profiles.stream({
+    return yield* Profiles.stream({
       startTime: DateTime.makeUnsafe(since - 5 * 60_000),
       endTime: DateTime.makeUnsafe(now + 60_000),
       pageSize: 500
@@ -81,15 +85,29 @@ const findOrder = (transactionId: string, since: number, error: DuplicateTransac
       Effect.map(Option.getOrUndefined),
       Effect.orElseSucceed(() => undefined)
     )
-    return found === undefined ?
-      yield* Effect.fail(error) :
-      { orderNo: found.orderNo, transactionId } satisfies Order
   })
+  // the order's profiles appear only once allocated (3 to 30 s, reference §6): look again until then
+  const loop: Effect.Effect<Order, DuplicateTransaction, EsimAccessConfig | HttpClient.HttpClient> = Effect.flatMap(
+    lookup,
+    (found) =>
+      found !== undefined ?
+        Effect.succeed({ orderNo: found.orderNo, transactionId }) :
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          now + recoveryInterval > since + recoveryDeadline ?
+            Effect.fail(error) :
+            Effect.andThen(Effect.sleep(recoveryInterval), loop))
+  )
+  return loop
+}
+
+const recoveryInterval = 3_000
+const recoveryDeadline = 60_000
 
 /**
  * Orders profiles. Safe to retry: every attempt sends the identical body with the same transactionId, so the API
  * recognises a repeat and does not charge twice. When a retry (after a lost answer) is told DuplicateTransaction,
- * the call looks the original order up and returns it; if the order cannot be found yet, it fails with
+ * the call looks the original order up (its profiles, by a time-range query, every 3 seconds for up to a minute
+ * while they are allocated) and returns it; if the order cannot be found by then, it fails with
  * DuplicateTransaction, meaning the order exists and is paid for.
  *
  * @since 0.1.0

@@ -60,6 +60,34 @@ export type ProfileRef =
   | { readonly esimTranNo: string; readonly iccid?: never }
   | { readonly iccid: string; readonly esimTranNo?: never }
 
+interface NoIds {
+  readonly orderNo?: never
+  readonly esimTranNo?: never
+  readonly iccid?: never
+  readonly startTime?: never
+  readonly endTime?: never
+}
+
+/**
+ * Which profiles: exactly one of `orderNo`, `esimTranNo` or `iccid`, or a `startTime`/`endTime` range. Giving two
+ * identifiers does not type-check.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Selector =
+  | (Omit<NoIds, "orderNo"> & { readonly orderNo: string })
+  | (Omit<NoIds, "esimTranNo"> & { readonly esimTranNo: string })
+  | (Omit<NoIds, "iccid"> & { readonly iccid: string })
+  | (
+    & Omit<NoIds, "startTime" | "endTime">
+    & { readonly startTime: DateTime.Utc; readonly endTime?: DateTime.Utc | undefined }
+  )
+  | (
+    & Omit<NoIds, "startTime" | "endTime">
+    & { readonly endTime: DateTime.Utc; readonly startTime?: DateTime.Utc | undefined }
+  )
+
 /**
  * What to query: one of `orderNo`, `iccid`, `esimTranNo`, or a `startTime`/`endTime` range; and a page
  * (`pageNum` from 1, `pageSize` 5 to 500; default page 1 of 50).
@@ -68,13 +96,7 @@ export type ProfileRef =
  * @category models
  */
 export type QueryParams =
-  & (
-    | { readonly orderNo: string }
-    | { readonly esimTranNo: string }
-    | { readonly iccid: string }
-    | { readonly startTime: DateTime.Utc; readonly endTime?: DateTime.Utc | undefined }
-    | { readonly endTime: DateTime.Utc; readonly startTime?: DateTime.Utc | undefined }
-  )
+  & Selector
   & { readonly pager?: { readonly pageNum: number; readonly pageSize: number } | undefined }
 
 /**
@@ -200,13 +222,7 @@ export const revoke = lifecycle(Wire.revoke)
  * @category models
  */
 export type StreamParams =
-  & (
-    | { readonly orderNo: string }
-    | { readonly esimTranNo: string }
-    | { readonly iccid: string }
-    | { readonly startTime: DateTime.Utc; readonly endTime?: DateTime.Utc | undefined }
-    | { readonly endTime: DateTime.Utc; readonly startTime?: DateTime.Utc | undefined }
-  )
+  & Selector
   & { readonly pageSize?: number | undefined }
 
 /**

@@ -12,6 +12,7 @@
 import { Effect, Schema } from "effect"
 import { InvalidRequest } from "./EsimAccessError.ts"
 import { sha256, toHex } from "./internal/sha256.ts"
+import { transactionIdMaxLength, transactionIdProblem } from "./internal/wire/orders.ts"
 
 /**
  * The longest transactionId the API accepts (reference §2.2).
@@ -19,20 +20,11 @@ import { sha256, toHex } from "./internal/sha256.ts"
  * @since 0.1.0
  * @category constants
  */
-export const maxLength = 50
+export const maxLength = transactionIdMaxLength
 
 // printable, no whitespace at the ends; the API stores utf8mb4 and counts characters. Control characters are
 // Unicode's Cc category: C0, DEL and C1 (U+0080 to U+009F)
-const controlCharacters = /\p{Cc}/u
-
-const problem = (id: string): string | undefined => {
-  const length = [...id].length
-  if (length === 0) return "transactionId must not be empty"
-  if (length > maxLength) return `transactionId must be at most ${maxLength} characters, got ${length}`
-  if (controlCharacters.test(id)) return "transactionId must not contain control characters"
-  if (id.trim() !== id) return "transactionId must not start or end with whitespace"
-  return undefined
-}
+const problem = transactionIdProblem
 
 /**
  * A valid transactionId: 1 to 50 characters, no control characters, no surrounding whitespace.

@@ -71,3 +71,12 @@ export const untilRequests = (n: number) =>
     }
     return yield* Effect.die(new Error(`the fake never saw ${n} requests`))
   })
+
+/**
+ * `EsimAccessTest.layer` with the production limiter and retry policy switched on (the test layer turns both off
+ * by default), for tests that assert them.
+ */
+export const withDefaults = (
+  handler: Parameters<typeof EsimAccessTest.layer>[0],
+  options: Parameters<typeof EsimAccessTest.layer>[1] = {}
+) => EsimAccessTest.layer(handler, { retry: {}, rateLimit: {}, ...options })

@@ -54,8 +54,7 @@ describe("non-2xx answers", () => {
     }).pipe(Effect.provide(EsimAccessTest.layer((request) =>
       request.index === 1 ?
         EsimAccessTest.status(500, JSON.stringify({ success: false, errorCode: "900001", errorMsg: "busy" })) :
-        EsimAccessTest.ok({ balance: 5 })
-    ))))
+        EsimAccessTest.ok({ balance: 5 }), { retry: {} }))))
 })
 
 describe("empty credentials", () => {

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { Balance, EsimAccessTest, Packages, Profiles } from "effect-esim-access"
 import { TestClock } from "effect/testing"
-import { advance, maxInWindow, successOf, times } from "./clientSupport.ts"
+import { advance, maxInWindow, successOf, times, withDefaults } from "./clientSupport.ts"
 
 const ok = () => EsimAccessTest.ok({ balance: 1 })
 
@@ -32,7 +32,7 @@ describe("the shared sliding-window rate limiter", () => {
       assert.strictEqual(starts.length, 20)
       assert.isAtMost(maxInWindow(starts, 1000), 8)
       assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 8, 2000: 4 })
-    }).pipe(Effect.provide(EsimAccessTest.layer(ok))))
+    }).pipe(Effect.provide(withDefaults(ok))))
 
   it.effect("calls of different endpoints share one budget", () =>
     Effect.gen(function*() {
@@ -49,7 +49,7 @@ describe("the shared sliding-window rate limiter", () => {
       assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 4 })
     }).pipe(
       Effect.provide(
-        EsimAccessTest.layer({
+        withDefaults({
           "balance/query": ok,
           "package/list": () => EsimAccessTest.ok({ packageList: [] }),
           "esim/query": () => EsimAccessTest.ok({ esimList: [], pager: { pageNum: 1, pageSize: 50, total: 0 } })
@@ -69,7 +69,7 @@ describe("the shared sliding-window rate limiter", () => {
       const starts = times(yield* EsimAccessTest.requests)
       assert.isAtMost(maxInWindow(starts, 1000), 8)
       assert.deepStrictEqual(counts(starts), { 0: 6, 600: 2, 1000: 4 })
-    }).pipe(Effect.provide(EsimAccessTest.layer(ok))))
+    }).pipe(Effect.provide(withDefaults(ok))))
 
   it.effect("a call 1 ms before the window ends waits exactly that 1 ms", () =>
     Effect.gen(function*() {
@@ -83,7 +83,7 @@ describe("the shared sliding-window rate limiter", () => {
       const starts = times(yield* EsimAccessTest.requests)
       assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 1 })
       assert.isAtMost(maxInWindow(starts, 1000), 8)
-    }).pipe(Effect.provide(EsimAccessTest.layer(ok))))
+    }).pipe(Effect.provide(withDefaults(ok))))
 
   it.effect("retries pass through the limiter", () =>
     Effect.gen(function*() {
@@ -96,7 +96,7 @@ describe("the shared sliding-window rate limiter", () => {
       assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 8 })
     }).pipe(
       Effect.provide(
-        EsimAccessTest.layer((request) => request.index <= 8 ? EsimAccessTest.status(503) : ok(), {
+        withDefaults((request) => request.index <= 8 ? EsimAccessTest.status(503) : ok(), {
           retry: { jitter: false }
         })
       )
@@ -107,7 +107,7 @@ describe("the shared sliding-window rate limiter", () => {
       const exit = yield* advance(concurrent(20), "1 milli")
       assert.isTrue(Exit.isSuccess(exit))
       assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 20 })
-    }).pipe(Effect.provide(EsimAccessTest.layer(ok, { rateLimit: false }))))
+    }).pipe(Effect.provide(withDefaults(ok, { rateLimit: false }))))
 
   it.effect("a custom limit and window", () =>
     Effect.gen(function*() {
@@ -116,12 +116,12 @@ describe("the shared sliding-window rate limiter", () => {
       const starts = times(yield* EsimAccessTest.requests)
       assert.isAtMost(maxInWindow(starts, 500), 3)
       assert.deepStrictEqual(counts(starts), { 0: 3, 500: 3, 1000: 1 })
-    }).pipe(Effect.provide(EsimAccessTest.layer(ok, { rateLimit: { limit: 3, window: "500 millis" } }))))
+    }).pipe(Effect.provide(withDefaults(ok, { rateLimit: { limit: 3, window: "500 millis" } }))))
 
   it.effect("each config layer has its own limiter", () =>
     Effect.gen(function*() {
-      const a = yield* Effect.forkChild(concurrent(8).pipe(Effect.provide(EsimAccessTest.layer(ok))))
-      const b = yield* Effect.forkChild(concurrent(8).pipe(Effect.provide(EsimAccessTest.layer(ok))))
+      const a = yield* Effect.forkChild(concurrent(8).pipe(Effect.provide(withDefaults(ok))))
+      const b = yield* Effect.forkChild(concurrent(8).pipe(Effect.provide(withDefaults(ok))))
       yield* TestClock.adjust("1 milli")
       // neither waits: two accounts (or two layers) have two budgets
       assert.isTrue(a.pollUnsafe() !== undefined && Exit.isSuccess(a.pollUnsafe()!))
@@ -143,7 +143,7 @@ describe("the shared sliding-window rate limiter", () => {
       const starts = times(yield* EsimAccessTest.requests)
       assert.strictEqual(starts.length, 16)
       assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 8 })
-    }).pipe(Effect.provide(EsimAccessTest.layer(ok))))
+    }).pipe(Effect.provide(withDefaults(ok))))
 
   it.effect("interrupting the call that holds the head of the queue frees it", () =>
     Effect.gen(function*() {
@@ -158,5 +158,5 @@ describe("the shared sliding-window rate limiter", () => {
       yield* TestClock.adjust("2 seconds")
       assert.isTrue(Exit.isSuccess(yield* Fiber.await(behind)))
       assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 8, 1000: 1 })
-    }).pipe(Effect.provide(EsimAccessTest.layer(ok))))
+    }).pipe(Effect.provide(withDefaults(ok))))
 })

@@ -94,7 +94,7 @@ describe("retry of transient failures", () => {
         assert.isAtLeast(delays[i]!, base * 0.8)
         assert.isAtMost(delays[i]!, base * 1.2)
       })
-    }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.status(503), { rateLimit: false }))))
+    }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.status(503), { retry: {}, rateLimit: false }))))
 
   it.effect("HTTP 429 honours Retry-After (seconds) as a floor under the backoff", () =>
     Effect.gen(function*() {
@@ -463,7 +463,8 @@ describe("Orders.create after DuplicateTransaction", () => {
 
   it.effect("310402 on the first attempt is DuplicateTransaction, without a lookup", () =>
     Effect.gen(function*() {
-      const error = failureOf(yield* advance(Orders.create(order), "10 seconds"))
+      // the lookup goes on for a minute while the profiles may still be allocated
+      const error = failureOf(yield* advance(Orders.create(order), "2 minutes"))
       assert.strictEqual(error._tag, "DuplicateTransaction")
       if (error._tag === "DuplicateTransaction") assert.strictEqual(error.code, "310402")
       assert.deepStrictEqual((yield* EsimAccessTest.requests).map((r) => r.path), ["esim/order"])
@@ -482,13 +483,16 @@ describe("Orders.create after DuplicateTransaction", () => {
 
   it.effect("a retried 310402 whose order cannot be found yet is DuplicateTransaction", () =>
     Effect.gen(function*() {
-      const error = failureOf(yield* advance(Orders.create(order), "10 seconds"))
+      // the lookup goes on for a minute while the profiles may still be allocated
+      const error = failureOf(yield* advance(Orders.create(order), "2 minutes"))
       assert.strictEqual(error._tag, "DuplicateTransaction")
-      assert.deepStrictEqual((yield* EsimAccessTest.requests).map((r) => r.path), [
-        "esim/order",
-        "esim/order",
-        "esim/query"
-      ])
+      const requests = yield* EsimAccessTest.requests
+      assert.deepStrictEqual(requests.slice(0, 3).map((r) => r.path), ["esim/order", "esim/order", "esim/query"])
+      // then one lookup every 3 seconds for a minute, and no further order
+      const lookups = requests.filter((r) => r.path === "esim/query").map((r) => r.time)
+      assert.strictEqual(requests.filter((r) => r.path === "esim/order").length, 2)
+      assert.deepStrictEqual(lookups.slice(1).map((t, i) => t - lookups[i]!), lookups.slice(1).map(() => 3000))
+      assert.isAtMost(lookups[lookups.length - 1]! - lookups[0]!, 60_000)
     }).pipe(
       Effect.provide(
         EsimAccessTest.layer({
@@ -504,7 +508,8 @@ describe("Orders.create after DuplicateTransaction", () => {
 
   it.effect("a retried 310402 whose lookup fails is DuplicateTransaction", () =>
     Effect.gen(function*() {
-      const error = failureOf(yield* advance(Orders.create(order), "10 seconds"))
+      // the lookup goes on for a minute while the profiles may still be allocated
+      const error = failureOf(yield* advance(Orders.create(order), "2 minutes"))
       assert.strictEqual(error._tag, "DuplicateTransaction")
     }).pipe(
       Effect.provide(

@@ -338,6 +338,23 @@ describe("Simulator through the client", () => {
           { retry: { times: 3 } }
         )
       )))
+    it.effect("with 310402 and a slow allocation the client keeps looking until the profiles appear", () =>
+      Effect.gen(function*() {
+        yield* (yield* sim).injectFault({ _tag: "LostResponse" }, { path: "esim/order" })
+        const order = yield* withClock(Orders.create({
+          transactionId: "lost-3",
+          packageInfoList: [{ packageCode: "CKH002", count: 1 }]
+        }))
+        const state = yield* (yield* sim).state
+        assert.strictEqual(state.orders.length, 1)
+        assert.strictEqual(state.orders[0]?.orderNo, order.orderNo)
+        assert.strictEqual(state.balance, 1_000_000 - 18_000)
+      }).pipe(Effect.provide(
+        simulated(
+          { balance: 1_000_000, duplicateTransactionId: "error", allocationDelay: "8 seconds" },
+          { retry: { times: 3 } }
+        )
+      )))
   })
 
   describe("lifecycle", () => {

@@ -2,15 +2,15 @@
 /**
  * The `effect-esim-access` command-line tool, built with `effect/cli`. Every command is one call of the library;
  * credentials come from `ESIM_ACCESS_CODE` / `ESIM_ACCESS_SECRET_KEY` or flags, and `--base-url` points at the
- * simulator. Human-readable tables by default, `--json` for scripts; every typed error prints one line and exits
- * with status 1.
+ * simulator. Human-readable tables by default, `--json` for scripts; progress goes to stderr; every typed error
+ * prints one line on stderr and exits with status 1. The access code and the secret key are never printed.
  *
  * @since 0.1.0
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Config, Console, Effect, Layer, Option, Redacted } from "effect"
-import type { Redacted as RedactedT } from "effect"
-import { Argument, CliError, Command, Flag } from "effect/cli"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Config, Console, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Argument, CliError, CliOutput, Command, Flag, TerminalCapabilities } from "effect/cli"
 import { FetchHttpClient } from "effect/http"
 import type { HttpClient } from "effect/http"
 import * as Balance from "../Balance.ts"
@@ -26,8 +26,9 @@ import * as Sms from "../Sms.ts"
 import * as TopUp from "../TopUp.ts"
 import * as Usage from "../Usage.ts"
 import * as Webhook from "../Webhook.ts"
+import { withProgress } from "./internal/progress.ts"
 import { nestedSimulatorCommand } from "./internal/simulatorCommand.ts"
-import { table } from "./internal/table.ts"
+import { age, date, dateTime, list, table } from "./internal/table.ts"
 
 const root = Command.make("effect-esim-access").pipe(
   Command.withSharedFlags({
@@ -51,7 +52,7 @@ const root = Command.make("effect-esim-access").pipe(
   Command.withDescription("The eSIM Access wholesale API from the command line")
 )
 
-/** One line for a typed error, never the access code. */
+/** One line for a typed error. */
 const describe = (error: EsimAccessError | AllocationTimeout): string => {
   switch (error._tag) {
     case "AllocationTimeout":
@@ -59,9 +60,30 @@ const describe = (error: EsimAccessError | AllocationTimeout): string => {
     case "TransportError":
       return `${error._tag}: ${error.message}${error.bodyExcerpt ? ` (${error.bodyExcerpt})` : ""}`
     case "DecodeError":
-      return `${error._tag}: ${error.message}`
+      return `${error._tag} on ${error.endpoint}: ${error.message}`
     default:
       return `${error._tag} (${error.code}) on ${error.endpoint}: ${error.message}`
+  }
+}
+
+/**
+ * Masks the credentials in text that came from elsewhere (an error body may echo request headers), and keeps it
+ * on one line.
+ */
+const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
+  secrets.reduce(
+    (acc, secret) => (secret.length > 0 ? acc.split(secret).join("<redacted>") : acc),
+    text.replace(/\s*[\r\n]+\s*/g, " ")
+  )
+
+const userError = (userMessage: string, cause?: unknown) => new CliError.UserError({ cause, userMessage })
+
+const validBaseUrl = (text: string): boolean => {
+  try {
+    const url = new URL(text)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
   }
 }
 
@@ -77,25 +99,29 @@ const withClient = <A>(
   Effect.gen(function*() {
     const flags = yield* root
     if (Option.isNone(flags.accessCode) || Redacted.value(flags.accessCode.value) === "") {
-      return yield* new CliError.UserError({
-        cause: undefined,
-        userMessage: "no access code: set ESIM_ACCESS_CODE or pass --access-code"
-      })
+      return yield* userError("no access code: set ESIM_ACCESS_CODE or pass --access-code")
+    }
+    if (!validBaseUrl(flags.baseUrl)) {
+      return yield* userError(`invalid base URL ${JSON.stringify(flags.baseUrl)}: expected http(s)://host[:port]`)
     }
     const accessCode = flags.accessCode.value
-    const secretKey: RedactedT.Redacted<string> | undefined = Option.getOrUndefined(flags.secretKey)
+    const secretKey = Option.getOrUndefined(flags.secretKey)
+    const secrets = [accessCode, ...(secretKey === undefined ? [] : [secretKey])].map(Redacted.value)
     const layer = Layer.mergeAll(
       EsimAccessConfig.layer({ accessCode, secretKey, baseUrl: flags.baseUrl }),
       FetchHttpClient.layer
     )
     return yield* body(flags.json).pipe(
       Effect.provide(layer),
-      Effect.mapError((error) => new CliError.UserError({ cause: error, userMessage: describe(error) }))
+      Effect.mapError((error) => userError(scrub(describe(error), secrets), error))
     )
   })
 
+/** JSON (Redacted values masked, dates as ISO strings) or the human rendering, on stdout. */
 const print = (json: boolean, value: unknown, human: () => string) =>
   Console.log(json ? JSON.stringify(value, (_, v) => (Redacted.isRedacted(v) ? "<redacted>" : v), 2) : human())
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 const balance = Command.make("balance", {}, () =>
   withClient((json) =>
@@ -103,31 +129,40 @@ const balance = Command.make("balance", {}, () =>
       const result = yield* Balance.query()
       yield* print(json, result, () => `Balance: ${Money.format(result.balance)}`)
     })
-  )).pipe(Command.withDescription("Show the prepaid balance"))
+  )).pipe(
+    Command.withDescription("Show the prepaid balance (--json: API units, USD x 10,000)"),
+    Command.withExamples([{ command: "effect-esim-access balance", description: "Balance: $1000.00" }])
+  )
 
 const packages = Command.make("packages", {
   location: Flag.String("location").pipe(
     Flag.withDescription("ISO country code (JP), region code (NA-3), !RG regional or !GL global"),
     Flag.optional
   ),
-  type: Flag.Literals("type", ["BASE", "TOPUP"]).pipe(Flag.withDescription("catalogue"), Flag.optional),
+  type: Flag.Literals("type", ["BASE", "TOPUP"]).pipe(
+    Flag.withDescription("BASE plans (default) or TOPUP packages (with --package or --iccid)"),
+    Flag.optional
+  ),
   dataType: Flag.Literals("data-type", ["1", "2"]).pipe(
     Flag.withDescription("1 fixed plans, 2 day passes"),
     Flag.optional
   ),
-  packageCode: Flag.String("package").pipe(Flag.withDescription("a packageCode (with --type TOPUP)"), Flag.optional),
-  iccid: Flag.String("iccid").pipe(Flag.withDescription("top-ups for this eSIM (with --type TOPUP)"), Flag.optional)
+  packageCode: Flag.String("package").pipe(
+    Flag.withDescription("one packageCode; with --type TOPUP, the top-ups of that plan"),
+    Flag.optional
+  ),
+  iccid: Flag.String("iccid").pipe(Flag.withDescription("with --type TOPUP: the top-ups of this eSIM"), Flag.optional)
 }, (flags) =>
   withClient((json) =>
     Effect.gen(function*() {
-      yield* Console.error("Downloading the catalogue…")
-      const list = yield* Packages.list({
-        locationCode: Option.getOrUndefined(flags.location),
-        type: Option.getOrUndefined(flags.type),
-        dataType: Option.getOrUndefined(flags.dataType),
-        packageCode: Option.getOrUndefined(flags.packageCode),
-        iccid: Option.getOrUndefined(flags.iccid)
-      })
+      const list = yield* withProgress("Downloading the catalogue", () =>
+        Packages.list({
+          locationCode: Option.getOrUndefined(flags.location),
+          type: Option.getOrUndefined(flags.type),
+          dataType: Option.getOrUndefined(flags.dataType),
+          packageCode: Option.getOrUndefined(flags.packageCode),
+          iccid: Option.getOrUndefined(flags.iccid)
+        }))
       yield* print(json, list, () =>
         table(
           ["packageCode", "slug", "name", "price", "data", "days", "location"],
@@ -140,24 +175,30 @@ const packages = Command.make("packages", {
             String(p.duration),
             p.locationCode ?? p.location
           ])
-        ) + `\n${list.length} packages`)
+        ) + `\n${plural(list.length, "package")}`)
     })
-  )).pipe(Command.withDescription("List data packages"))
+  )).pipe(
+    Command.withDescription("List data packages (the full catalogue is about 3 MB)"),
+    Command.withExamples([
+      { command: "effect-esim-access packages --location JP", description: "plans for Japan" },
+      { command: "effect-esim-access packages --type TOPUP --iccid 8986…", description: "top-ups for an eSIM" }
+    ])
+  )
 
 const locations = Command.make("locations", {}, () =>
   withClient((json) =>
     Effect.gen(function*() {
-      const list = yield* Locations.list()
-      yield* print(json, list, () =>
+      const result = yield* withProgress("Downloading the locations", () => Locations.list())
+      yield* print(json, result, () =>
         table(
           ["code", "name", "type", "countries"],
-          list.map((l) => [
+          result.map((l) => [
             l.code,
             l.name,
             l.type === 1 ? "country" : "region",
-            l.subLocationList.map((s) => s.code).join(",")
+            list(l.subLocationList.map((s) => s.code), 12)
           ])
-        ))
+        ) + `\n${plural(result.length, "location")}`)
     })
   )).pipe(Command.withDescription("List supported countries and regions"))
 
@@ -171,14 +212,14 @@ const profileTable = (profiles: ReadonlyArray<Profiles.Profile>) =>
       p.smdpStatus,
       DataVolume.format(p.orderUsage),
       DataVolume.format(p.totalVolume),
-      p.expiredTime ? p.expiredTime.toString().slice(0, 10) : "",
+      date(p.expiredTime),
       p.ac
     ])
   )
 
 const order = Command.make("order", {
   packageCode: Flag.String("package").pipe(Flag.withDescription("packageCode or slug")),
-  count: Flag.Int("count").pipe(Flag.withDescription("profiles to buy"), Flag.withDefault(1)),
+  count: Flag.Int("count").pipe(Flag.withDescription("profiles to buy (default 1)"), Flag.withDefault(1)),
   transactionId: Flag.String("transaction-id").pipe(
     Flag.withDescription("your unique id for this purchase: re-running with the same id never buys twice")
   ),
@@ -186,6 +227,10 @@ const order = Command.make("order", {
   wait: Flag.Boolean("wait").pipe(
     Flag.withDescription("wait for the profiles and print activation codes and QR URLs"),
     Flag.withDefault(false)
+  ),
+  timeout: Flag.Int("timeout").pipe(
+    Flag.withDescription("with --wait: seconds to wait for allocation (default 90); the order stays placed"),
+    Flag.withDefault(90)
   )
 }, (flags) =>
   withClient((json) =>
@@ -200,19 +245,41 @@ const order = Command.make("order", {
       }
       if (!flags.wait) {
         const placed = yield* Orders.create(params)
-        return yield* print(json, placed, () => `Ordered: ${placed.orderNo} (transactionId ${placed.transactionId})`)
+        return yield* print(json, placed, () =>
+          `Ordered ${placed.orderNo} (transactionId ${placed.transactionId}).\n` +
+          `Profiles are allocated within seconds: effect-esim-access profiles --order ${placed.orderNo}`)
       }
-      yield* Console.error("Ordering and waiting for allocation…")
-      const result = yield* Orders.createAndAwaitProfiles(params, {
-        onPoll: (attempt) => Console.error(`  allocating… (check ${attempt})`)
-      })
+      const result = yield* withProgress(
+        `Ordering ${plural(flags.count, "profile")} and waiting for allocation`,
+        (progress) =>
+          Orders.createAndAwaitProfiles(params, {
+            deadline: `${Math.max(1, flags.timeout)} seconds`,
+            onPoll: (poll) => progress.update(`Waiting for allocation (check ${poll})`)
+          })
+      )
       yield* print(json, result, () =>
-        `Order ${result.order.orderNo}\n` +
-        result.profiles.map((p) => `ICCID ${p.iccid}\n  activation code: ${p.ac}\n  QR code: ${p.qrCodeUrl}`).join(
-          "\n"
-        ))
+        [
+          `Order ${result.order.orderNo} (transactionId ${result.order.transactionId}): ${
+            plural(result.profiles.length, "profile")
+          }`,
+          ...result.profiles.map((p) =>
+            [
+              "",
+              `ICCID ${p.iccid} (esimTranNo ${p.esimTranNo})`,
+              `  activation code: ${p.ac}`,
+              `  QR code:         ${p.qrCodeUrl}`,
+              ...(p.shortUrl ? [`  install link:    ${p.shortUrl}`] : [])
+            ].join("\n")
+          )
+        ].join("\n"))
     })
-  )).pipe(Command.withDescription("Order eSIM profiles"))
+  )).pipe(
+    Command.withDescription("Order eSIM profiles"),
+    Command.withExamples([{
+      command: "effect-esim-access order --package JP_1_7 --transaction-id shop-1042 --wait",
+      description: "buy one Japan plan and print its activation code and QR URL"
+    }])
+  )
 
 const profileFlags = {
   esimTranNo: Flag.String("esim-tran-no").pipe(Flag.withDescription("profile id (recommended)"), Flag.optional),
@@ -224,28 +291,35 @@ const refOf = (flags: { readonly esimTranNo: Option.Option<string>; readonly icc
     Effect.succeed<Profiles.ProfileRef>({ esimTranNo: flags.esimTranNo.value }) :
     Option.isSome(flags.iccid) ?
     Effect.succeed<Profiles.ProfileRef>({ iccid: flags.iccid.value }) :
-    Effect.fail(new CliError.UserError({ cause: undefined, userMessage: "give --esim-tran-no or --iccid" }))
+    Effect.fail(userError("give --esim-tran-no or --iccid"))
 
 const profiles = Command.make("profiles", {
   orderNo: Flag.String("order").pipe(Flag.withDescription("all profiles of an order"), Flag.optional),
   ...profileFlags
 }, (flags) =>
-  withClient((json) =>
-    Effect.gen(function*() {
-      const params: Profiles.QueryParams = Option.isSome(flags.orderNo) ?
-        { orderNo: flags.orderNo.value } :
-        Option.isSome(flags.esimTranNo) ?
-        { esimTranNo: flags.esimTranNo.value } :
-        { iccid: Option.getOrElse(flags.iccid, () => "") }
-      const result = yield* Profiles.query(params)
-      yield* print(json, result.profiles, () => profileTable(result.profiles))
-    })
-  )).pipe(Command.withDescription("Show profiles by --order, --esim-tran-no or --iccid"))
+  Effect.gen(function*() {
+    const params: Profiles.StreamParams | undefined = Option.isSome(flags.orderNo) ?
+      { orderNo: flags.orderNo.value } :
+      Option.isSome(flags.esimTranNo) ?
+      { esimTranNo: flags.esimTranNo.value } :
+      Option.isSome(flags.iccid) ?
+      { iccid: flags.iccid.value } :
+      undefined
+    if (params === undefined) return yield* userError("give --order, --esim-tran-no or --iccid")
+    return yield* withClient((json) =>
+      Effect.gen(function*() {
+        // every page, however many profiles the order has
+        const result = yield* Profiles.queryAll(params)
+        yield* print(json, result, () => profileTable(result) + `\n${plural(result.length, "profile")}`)
+      })
+    )
+  })).pipe(Command.withDescription("Show profiles by --order, --esim-tran-no or --iccid"))
 
 const topup = Command.make("topup", {
   ...profileFlags,
   packageCode: Flag.String("package").pipe(Flag.withDescription("top-up packageCode (TOPUP_…) or slug")),
-  transactionId: Flag.String("transaction-id").pipe(Flag.withDescription("your unique id for this purchase"))
+  transactionId: Flag.String("transaction-id").pipe(Flag.withDescription("your unique id for this purchase")),
+  periodNum: Flag.Int("period").pipe(Flag.withDescription("days, for day-pass profiles"), Flag.optional)
 }, (flags) =>
   Effect.flatMap(refOf(flags), (ref) =>
     withClient((json) =>
@@ -253,33 +327,51 @@ const topup = Command.make("topup", {
         const result = yield* TopUp.create({
           ...ref,
           packageCode: flags.packageCode,
-          transactionId: flags.transactionId
+          transactionId: flags.transactionId,
+          periodNum: Option.getOrUndefined(flags.periodNum)
         })
         yield* print(json, result, () =>
-          `Topped up ${result.iccid}: ${DataVolume.format(result.totalVolume)}, ${result.totalDuration} days, expires ${
-            result.expiredTime.toString().slice(0, 10)
-          }`)
+          `Topped up ${result.iccid}: now ${DataVolume.format(result.totalVolume)}, ${
+            plural(result.totalDuration, "day")
+          }, expires ${date(result.expiredTime)}`)
       })
-    ))).pipe(Command.withDescription("Top up a profile"))
+    ))).pipe(
+    Command.withDescription("Top up a profile (list top-ups with: packages --type TOPUP --iccid …)")
+  )
 
 const usage = Command.make("usage", {
-  esimTranNos: Argument.String("esimTranNo").pipe(Argument.withDescription("1 to 10 profile ids"), Argument.variadic())
+  esimTranNos: Argument.String("esimTranNo").pipe(
+    Argument.withDescription("profile ids, any number (sent 10 at a time)"),
+    Argument.variadic({ min: 1 })
+  )
 }, (args) =>
   withClient((json) =>
     Effect.gen(function*() {
-      const records = yield* Usage.check(args.esimTranNos)
-      yield* print(json, records, () =>
-        table(
-          ["esimTranNo", "used", "total", "updated"],
-          records.map((r) => [
-            r.esimTranNo,
-            DataVolume.format(r.dataUsage),
-            DataVolume.format(r.totalData),
-            r.lastUpdateTime ? r.lastUpdateTime.toString() : ""
-          ])
-        ))
+      const reports = yield* Usage.checkAll(args.esimTranNos)
+      const found = new Set(reports.map((r) => r.esimTranNo))
+      const missing = [...new Set(args.esimTranNos)].filter((id) => !found.has(id))
+      if (missing.length > 0) yield* Console.error(`no usage reported for: ${missing.join(", ")}`)
+      yield* print(
+        json,
+        reports.map(({ staleness, ...record }) => ({
+          ...record,
+          stalenessSeconds: staleness === undefined ? null : Math.floor(Duration.toMillis(staleness) / 1000)
+        })),
+        () =>
+          table(
+            ["esimTranNo", "used", "total", "remaining", "updated", "age"],
+            reports.map((r) => [
+              r.esimTranNo,
+              DataVolume.format(r.dataUsage),
+              DataVolume.format(r.totalData),
+              DataVolume.format(Math.max(0, r.totalData - r.dataUsage)),
+              dateTime(r.lastUpdateTime),
+              age(r.staleness)
+            ])
+          )
+      )
     })
-  )).pipe(Command.withDescription("Show data usage (refreshed every 2 to 3 hours by the API)"))
+  )).pipe(Command.withDescription("Show data usage (the API settles it every 2 to 3 hours)"))
 
 const lifecycle = (name: string, description: string, run: typeof Profiles.cancel) =>
   Command.make(
@@ -290,7 +382,11 @@ const lifecycle = (name: string, description: string, run: typeof Profiles.cance
         withClient((json) =>
           Effect.gen(function*() {
             yield* run(ref)
-            yield* print(json, { ok: true, ...ref }, () => `${name}: done`)
+            yield* print(
+              json,
+              { ok: true, ...ref },
+              () => `${name}: done for ${ref.esimTranNo ?? `ICCID ${ref.iccid ?? ""}`}`
+            )
           })
         ))
   ).pipe(Command.withDescription(description))
@@ -303,7 +399,7 @@ const sms = Command.make("sms", {
     withClient((json) =>
       Effect.gen(function*() {
         yield* Sms.send({ ...ref, message: flags.message })
-        yield* print(json, { ok: true }, () => "SMS sent")
+        yield* print(json, { ok: true, ...ref }, () => "SMS sent")
       })
     ))).pipe(Command.withDescription("Send an SMS to an installed profile"))
 
@@ -323,7 +419,7 @@ const webhookSet = Command.make("set", {
       yield* Webhook.save(args.url)
       yield* print(json, { webhook: args.url }, () => `Webhook set to ${args.url}`)
     })
-  )).pipe(Command.withDescription("Set the webhook URL"))
+  )).pipe(Command.withDescription("Set the webhook URL (the API first POSTs CHECK_HEALTH to it)"))
 
 const webhook = Command.make("webhook").pipe(
   Command.withDescription("Get or set the webhook URL"),
@@ -356,4 +452,16 @@ const cli = root.pipe(
   Command.run({ version: "0.1.0" })
 )
 
-cli.pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)
+/** The default formatter, except that an error is one line: `error: <message>`. */
+const formatter = Layer.effect(
+  CliOutput.Formatter,
+  Effect.gen(function*() {
+    const { canColor } = yield* TerminalCapabilities.TerminalCapabilities
+    return {
+      ...CliOutput.defaultFormatter({ colors: canColor }),
+      formatError: (error) => `error: ${error.message.replace(/\s*[\r\n]+\s*/g, " ")}`
+    } satisfies CliOutput.Formatter
+  })
+)
+
+cli.pipe(Effect.provide(formatter), Effect.provide(NodeServices.layer), NodeRuntime.runMain)

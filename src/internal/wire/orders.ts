@@ -9,8 +9,27 @@ import { IntAsString, LooseInt, UtcTime } from "./codecs.ts"
 import * as Endpoint from "./endpoint.ts"
 
 /** 1 to 50 characters (reference §2.2). */
+export const transactionIdMaxLength = 50
+
+const controlCharacters = /\p{Cc}/u
+
+/**
+ * What is wrong with a transactionId, or `undefined`: 1 to 50 characters counted as the API counts them (code points,
+ * utf8mb4), no control characters, no surrounding whitespace. `TransactionId.validate` and every request use this.
+ */
+export const transactionIdProblem = (id: string): string | undefined => {
+  const length = [...id].length
+  if (length === 0) return "transactionId must not be empty"
+  if (length > transactionIdMaxLength) {
+    return `transactionId must be at most ${transactionIdMaxLength} characters, got ${length}`
+  }
+  if (controlCharacters.test(id)) return "transactionId must not contain control characters"
+  if (id.trim() !== id) return "transactionId must not start or end with whitespace"
+  return undefined
+}
+
 export const TransactionId = Schema.String.check(
-  Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 50) || "transactionId must be 1 to 50 characters")
+  Schema.makeFilter((s: string) => transactionIdProblem(s) ?? true)
 )
 
 const PositiveInt = LooseInt.check(Schema.makeFilter((n: number) => n >= 1 || "must be at least 1"))

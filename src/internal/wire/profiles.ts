@@ -151,7 +151,9 @@ export const SmsRequest = Schema.Struct({
   iccid: Schema.optionalKey(Schema.String),
   /** 1 to 500 characters; the field is `message`, not `content` (§2.12) */
   message: Schema.String.check(
-    Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 500) || "message must be 1 to 500 characters")
+    Schema.makeFilter((s: string) =>
+      ([...s].length >= 1 && [...s].length <= 500) || "message must be 1 to 500 characters"
+    )
   )
 }).check(
   Schema.makeFilter((r) =>

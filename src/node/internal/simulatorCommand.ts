@@ -5,9 +5,7 @@
  * @internal
  */
 import { Console, Effect, Option } from "effect"
-import { Command, Flag } from "effect/cli"
-import * as Simulator from "../../Simulator.ts"
-import { layer, SimulatorServer } from "../SimulatorServer.ts"
+import { CliError, Command, Flag } from "effect/cli"
 
 const serverFlags = {
   port: Flag.Int("port").pipe(Flag.withDescription("port to listen on (0: any free port)"), Flag.withDefault(4010)),
@@ -44,33 +42,53 @@ type ServerFlags = Command.Command.Config.Infer<typeof serverFlags>
 
 const run = (
   flags: ServerFlags,
-  credentials: { readonly accessCode: string; readonly secretKey: string | undefined }
+  credentials: { readonly accessCode: string | undefined; readonly secretKey: string | undefined }
 ) =>
   Effect.gen(function*() {
-    const server = yield* SimulatorServer
-    yield* Console.log(`eSIM Access simulator listening on ${server.url}`)
-    yield* Console.log(`  base URL:    ${server.url}`)
-    yield* Console.log(`  access code: ${server.accessCode}`)
-    yield* Console.log(
-      `  try: curl -X POST ${server.url}/api/v1/open/balance/query -H 'RT-AccessCode: ${server.accessCode}'`
+    // loaded here, not at the top: every other command of the tool starts faster without the server modules
+    const { layer, SimulatorServer } = yield* Effect.promise(() => import("../SimulatorServer.ts"))
+    const { defaultAccessCode } = yield* Effect.promise(() => import("../../Simulator.ts"))
+    const accessCode = credentials.accessCode ?? defaultAccessCode
+    // the default code is public; a code of the user's own (flag or ESIM_ACCESS_CODE) is never printed
+    const shown = accessCode === defaultAccessCode
+    return yield* Effect.gen(function*() {
+      const server = yield* SimulatorServer
+      yield* Console.log(`eSIM Access simulator listening on ${server.url}`)
+      yield* Console.log(`  base URL:    ${server.url}`)
+      yield* Console.log(`  access code: ${shown ? accessCode : "the one you gave (not shown)"}`)
+      yield* Console.log(
+        `  try: curl -X POST ${server.url}/api/v1/open/balance/query -H "RT-AccessCode: ${
+          shown ? accessCode : "<your access code>"
+        }"`
+      )
+      return yield* Effect.never
+    }).pipe(
+      Effect.provide(layer({
+        port: flags.port,
+        host: flags.host,
+        accessCode,
+        secretKey: credentials.secretKey,
+        signature: flags.strict ? "strict" : "off",
+        balance: flags.balance,
+        seed: flags.seed,
+        catalogue: flags.catalogue,
+        allocationDelay: `${flags.allocationDelay} seconds`,
+        duplicateTransactionId: flags.duplicates,
+        rateLimit: flags.rateLimit <= 0 ? false : { limit: flags.rateLimit },
+        webhook: { url: Option.getOrUndefined(flags.webhook) }
+      })),
+      // e.g. the port is taken: one line, not a stack trace
+      Effect.catchTag("ServeError", (error) =>
+        Effect.fail(
+          new CliError.UserError({
+            cause: error,
+            userMessage: `cannot listen on ${flags.host}:${flags.port}: ${
+              error.cause instanceof Error ? error.cause.message : String(error.cause)
+            }`
+          })
+        ))
     )
-    return yield* Effect.never
-  }).pipe(
-    Effect.provide(layer({
-      port: flags.port,
-      host: flags.host,
-      accessCode: credentials.accessCode,
-      secretKey: credentials.secretKey,
-      signature: flags.strict ? "strict" : "off",
-      balance: flags.balance,
-      seed: flags.seed,
-      catalogue: flags.catalogue,
-      allocationDelay: `${flags.allocationDelay} seconds`,
-      duplicateTransactionId: flags.duplicates,
-      rateLimit: flags.rateLimit <= 0 ? false : { limit: flags.rateLimit },
-      webhook: { url: Option.getOrUndefined(flags.webhook) }
-    }))
-  )
+  })
 
 const description = "A stateful eSIM Access simulator (HTTP)"
 
@@ -79,16 +97,20 @@ export const simulatorCommand = <const Name extends string>(name: Name) =>
   Command.make(name, {
     ...serverFlags,
     accessCode: Flag.String("access-code").pipe(
-      Flag.withDescription("the RT-AccessCode requests must carry"),
-      Flag.withDefault(Simulator.defaultAccessCode)
+      Flag.withDescription("the RT-AccessCode requests must carry (default: sim-access-code)"),
+      Flag.optional
     ),
     secretKey: Flag.String("secret-key").pipe(
       Flag.withDescription("signing key of strict signature mode"),
       Flag.optional
     )
-  }, (flags) => run(flags, { accessCode: flags.accessCode, secretKey: Option.getOrUndefined(flags.secretKey) })).pipe(
-    Command.withDescription(description)
-  )
+  }, (flags) =>
+    run(flags, {
+      accessCode: Option.getOrUndefined(flags.accessCode),
+      secretKey: Option.getOrUndefined(flags.secretKey)
+    })).pipe(
+      Command.withDescription(description)
+    )
 
 /**
  * The command as a subcommand of a parent that owns --access-code and --secret-key: the simulator accepts the
@@ -108,7 +130,7 @@ export const nestedSimulatorCommand = <const Name extends string, R>(
     (flags) =>
       Effect.flatMap(
         credentials,
-        (c) => run(flags, { accessCode: c.accessCode ?? Simulator.defaultAccessCode, secretKey: c.secretKey })
+        (c) => run(flags, c)
       )
   ).pipe(
     Command.withDescription(description)
