@@ -435,16 +435,42 @@ export const makeMemoryStore = (options?: MemoryStoreOptions): Effect.Effect<Ded
 export const layerMemoryStore = (options?: MemoryStoreOptions): Layer.Layer<WebhookDedupeStore> =>
   Layer.effect(WebhookDedupeStore, makeMemoryStore(options))
 
+/**
+ * JSON with sorted keys. Iterative, not recursive: a body nested thousands of levels deep (`JSON.parse` reads a
+ * million) must not overflow the stack.
+ */
 const canonicalJson = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
-  if (typeof value === "object" && value !== null) {
-    const record = value as Record<string, unknown>
-    return `{${
-      Arr.sort(Object.keys(record), Order.String).map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
-        .join(",")
-    }}`
+  const out: Array<string> = []
+  // pending work, last first: text to write as is, or a value to serialise
+  const stack: Array<string | { readonly value: unknown }> = [{ value }]
+  const pushAll = (items: Array<string | { readonly value: unknown }>) => {
+    for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]!)
   }
-  return JSON.stringify(value) ?? "null"
+  while (stack.length > 0) {
+    const item = stack.pop()!
+    if (typeof item === "string") {
+      out.push(item)
+      continue
+    }
+    const v = item.value
+    if (Array.isArray(v)) {
+      const items: Array<string | { readonly value: unknown }> = ["["]
+      v.forEach((element, i) => items.push(...(i === 0 ? [] : [","]), { value: element }))
+      items.push("]")
+      pushAll(items)
+    } else if (typeof v === "object" && v !== null) {
+      const record = v as Record<string, unknown>
+      const items: Array<string | { readonly value: unknown }> = ["{"]
+      Arr.sort(Object.keys(record), Order.String).forEach((key, i) =>
+        items.push(`${i === 0 ? "" : ","}${JSON.stringify(key)}:`, { value: record[key] })
+      )
+      items.push("}")
+      pushAll(items)
+    } else {
+      out.push(JSON.stringify(v) ?? "null")
+    }
+  }
+  return out.join("")
 }
 
 const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("")
