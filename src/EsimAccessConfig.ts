@@ -6,7 +6,7 @@
  */
 import { Config, Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import type { EsimAccessError } from "./EsimAccessError.ts"
-import * as RateLimit from "./internal/rateLimit.ts"
+import * as RateLimitInternal from "./internal/rateLimit.ts"
 
 /**
  * The production API host (reference §1.1).
@@ -47,6 +47,29 @@ export interface RateLimitOptions {
 }
 
 /**
+ * A ready limiter: every attempt of every call waits on `take` before it is sent. The default is an in-memory
+ * sliding window private to the configuration ({@link RateLimitOptions}); pass another to share a budget beyond it,
+ * e.g. across replicas with `makeRateLimit` from `effect-esim-access/Redis`. Whatever it is, it should never let
+ * more than 8 requests of one account start in any sliding second (reference §6).
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EsimAccessConfig } from "effect-esim-access"
+ *
+ * // one in-memory budget shared by two configurations of the same account
+ * const shared: EsimAccessConfig.RateLimit = EsimAccessConfig.make({ accessCode: "…" }).rateLimit
+ * const other = EsimAccessConfig.layer({ accessCode: "…", rateLimit: shared, timeout: "5 seconds" })
+ *
+ * // a limiter that never waits (as `rateLimit: false`)
+ * const none: EsimAccessConfig.RateLimit = { take: Effect.void }
+ * ```
+ */
+export interface RateLimit extends RateLimitInternal.RateLimit {}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -63,8 +86,11 @@ export interface Options {
   readonly catalogueTimeout?: Duration.Input | undefined
   /** `false` turns retries off */
   readonly retry?: RetryOptions | false | undefined
-  /** `false` turns the limiter off (tests that want it off) */
-  readonly rateLimit?: RateLimitOptions | false | undefined
+  /**
+   * the in-memory limiter's options (default 8 starts in any sliding second), a ready {@link RateLimit} (e.g. one
+   * shared through Redis), or `false` to turn the limiter off (tests that want it off)
+   */
+  readonly rateLimit?: RateLimitOptions | RateLimit | false | undefined
 }
 
 /**
@@ -82,7 +108,7 @@ export interface Service {
   /** `undefined` when retries are off */
   readonly retry: Schedule.Schedule<unknown, EsimAccessError> | undefined
   /** shared by every call made with this configuration */
-  readonly rateLimit: RateLimit.RateLimit
+  readonly rateLimit: RateLimit
 }
 
 /**
@@ -124,7 +150,7 @@ const retrySchedule = (options: RetryOptions): Schedule.Schedule<unknown, EsimAc
 }
 
 /**
- * Resolves options to the service, building the shared limiter.
+ * Resolves options to the service, building the shared limiter (or using the one given).
  *
  * @since 0.1.0
  * @category constructors
@@ -138,10 +164,16 @@ export const make = (options: Options): Service => ({
   timeout: Duration.fromInputUnsafe(options.timeout ?? "30 seconds"),
   catalogueTimeout: Duration.fromInputUnsafe(options.catalogueTimeout ?? "120 seconds"),
   retry: options.retry === false ? undefined : retrySchedule(options.retry ?? {}),
-  rateLimit: options.rateLimit === false ?
-    RateLimit.unlimited :
-    RateLimit.slidingWindow({ limit: options.rateLimit?.limit ?? 8, window: options.rateLimit?.window ?? "1 second" })
+  rateLimit: makeRateLimit(options.rateLimit)
 })
+
+const isRateLimit = (option: RateLimitOptions | RateLimit): option is RateLimit => "take" in option
+
+const makeRateLimit = (option: RateLimitOptions | RateLimit | false | undefined): RateLimit => {
+  if (option === false) return RateLimitInternal.unlimited
+  if (option !== undefined && isRateLimit(option)) return option
+  return RateLimitInternal.slidingWindow({ limit: option?.limit ?? 8, window: option?.window ?? "1 second" })
+}
 
 /**
  * A layer from plain options. Each time the layer is built it makes one limiter, shared by every call that uses

@@ -9,7 +9,8 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, Semaphore } from "effect"
+import { Cause, Clock, Duration, Effect, Result, Semaphore } from "effect"
+import type { RateLimiter } from "effect/persistence"
 
 export interface RateLimit {
   /** Waits for a start slot and takes it. */
@@ -39,4 +40,138 @@ export const slidingWindow = (options: { readonly limit: number; readonly window
     })
   )
   return { take }
+}
+
+/**
+ * A limiter whose slots are booked in a shared store (Redis through `effect/persistence`), with a per-process
+ * fallback while the store is unreachable.
+ *
+ * `reserve` books the next start slot in the store and answers how long to wait for it, counted from the moment
+ * the store ran the command, somewhere between sending it and reading the answer. The start waits that long from
+ * reading the answer, so it is never early. It may be late, when the answer or the timer waited for a busy event
+ * loop: a start that would come more than `tolerance` after the earliest moment its slot can have begun gives the
+ * slot up and books another (at most `maxAttempts` times, then it starts anyway), so a late start never crowds
+ * the next slot, which another process may take on time. One booking at a time per process keeps that window
+ * short (one round trip, not a queue of them) and costs nothing: bookings take milliseconds, slots are 130.
+ *
+ * When `reserve` fails or takes longer than `timeout`, the start goes through `fallback` instead, `onUnavailable`
+ * runs once for the outage, and the store is left alone for `retryAfter` (every start in that time uses the
+ * fallback); the next successful booking runs `onRecovered`. A slot booked but not used (given up, timed out,
+ * interrupted) is lost, which only ever lowers the rate.
+ */
+export const withFallback = <E>(options: {
+  readonly reserve: Effect.Effect<Duration.Duration, E>
+  readonly fallback: RateLimit
+  readonly timeout: Duration.Duration
+  readonly tolerance: Duration.Duration
+  readonly maxAttempts: number
+  readonly retryAfter: Duration.Duration
+  readonly onUnavailable: (cause: E | Cause.TimeoutError) => Effect.Effect<void>
+  readonly onRecovered: Effect.Effect<void>
+}): RateLimit => {
+  const retryAfterMillis = Duration.toMillis(options.retryAfter)
+  const toleranceMillis = Duration.toMillis(options.tolerance)
+  const lock = Semaphore.makeUnsafe(1)
+  let unavailable = false
+  let skipUntil = 0
+  const reserve = options.reserve.pipe(Effect.timeout(options.timeout), Effect.result)
+
+  /** a booked slot: `earliest` is when it began at the earliest, `start` when this process may start */
+  const book = lock.withPermits(1)(
+    Effect.gen(function*() {
+      // let the fibers that are ready run first (e.g. a burst of calls on their way here), so that reading the
+      // answer does not wait for them
+      yield* Effect.yieldNow
+      const sent = yield* Clock.currentTimeMillis
+      if (unavailable && sent < skipUntil) return undefined
+      const reserved = yield* reserve
+      const received = yield* Clock.currentTimeMillis
+      if (Result.isFailure(reserved)) {
+        skipUntil = received + retryAfterMillis
+        if (!unavailable) {
+          unavailable = true
+          yield* options.onUnavailable(reserved.failure)
+        }
+        return undefined
+      }
+      if (unavailable) {
+        unavailable = false
+        yield* options.onRecovered
+      }
+      const delay = Duration.toMillis(reserved.success)
+      return { earliest: sent + delay, start: received + delay }
+    })
+  )
+
+  const take = Effect.gen(function*() {
+    for (let attempt = 1;; attempt++) {
+      const slot = yield* book
+      if (slot === undefined) return yield* options.fallback.take
+      const lastAttempt = attempt >= options.maxAttempts
+      if (slot.start - slot.earliest > toleranceMillis && !lastAttempt) continue
+      const wait = slot.start - (yield* Clock.currentTimeMillis)
+      if (wait > 0) yield* Effect.sleep(Duration.millis(wait))
+      if ((yield* Clock.currentTimeMillis) - slot.earliest <= toleranceMillis || lastAttempt) return
+    }
+  })
+  return { take }
+}
+
+/** The options of a shared limiter (documented on the public `RateLimitOptions` of `effect-esim-access/Redis`). */
+export interface SharedOptions {
+  readonly limit?: number | undefined
+  readonly window?: Duration.Input | undefined
+  readonly margin?: Duration.Input | undefined
+  readonly fallback?: { readonly limit?: number | undefined; readonly window?: Duration.Input | undefined } | undefined
+  readonly timeout?: Duration.Input | undefined
+  readonly retryAfter?: Duration.Input | undefined
+}
+
+/** The time between two starts: `(window + margin) / limit`, rounded up to whole milliseconds. */
+export const spacing = (options: SharedOptions): Duration.Duration => {
+  const limit = Math.max(1, Math.floor(options.limit ?? 8))
+  const windowMillis = Duration.toMillis(Duration.fromInputUnsafe(options.window ?? "1 second"))
+  return Duration.millis(Math.max(1, Math.ceil((windowMillis + marginMillis(options)) / limit)))
+}
+
+const marginMillis = (options: SharedOptions): number =>
+  Math.max(0, Duration.toMillis(Duration.fromInputUnsafe(options.margin ?? "40 millis")))
+
+/**
+ * A limiter on an `effect/persistence` `RateLimiter`: one start per {@link spacing} for `key` across everyone using
+ * the limiter's store (`fixed-window`, limit 1, delay mode: each start books the next free slot and waits for it),
+ * with the per-process fallback of {@link withFallback}. `describe` names the key in log annotations.
+ */
+export const shared = (
+  limiter: RateLimiter.RateLimiter,
+  key: string,
+  options: SharedOptions & { readonly describe?: string | undefined }
+): RateLimit => {
+  const window = spacing(options)
+  const fallbackLimit = Math.max(1, Math.floor(options.fallback?.limit ?? 2))
+  const fallbackWindow = Duration.fromInputUnsafe(options.fallback?.window ?? "1 second")
+  const annotations = {
+    key: options.describe ?? key,
+    fallback: `${fallbackLimit} per ${Duration.format(fallbackWindow)}`
+  }
+  return withFallback({
+    reserve: Effect.map(
+      limiter.consume({ key, algorithm: "fixed-window", onExceeded: "delay", limit: 1, window }),
+      (result) => result.delay
+    ),
+    fallback: slidingWindow({ limit: fallbackLimit, window: fallbackWindow }),
+    timeout: Duration.fromInputUnsafe(options.timeout ?? "1 second"),
+    // half the margin for a late start, the other half for the way to the API
+    tolerance: Duration.millis(marginMillis(options) / 2),
+    maxAttempts: 5,
+    retryAfter: Duration.fromInputUnsafe(options.retryAfter ?? "5 seconds"),
+    onUnavailable: (cause) =>
+      Effect.logWarning(
+        "eSIM Access rate limiter: Redis unreachable, using the per-process fallback limit",
+        Cause.isTimeoutError(cause) ? "timed out" : cause
+      ).pipe(Effect.annotateLogs(annotations)),
+    onRecovered: Effect.logInfo("eSIM Access rate limiter: Redis reachable again, sharing the limit").pipe(
+      Effect.annotateLogs(annotations)
+    )
+  })
 }

@@ -15,6 +15,7 @@ import { sha256, toHex } from "./sha256.ts"
 import * as Signature from "./signature.ts"
 import type { Endpoint } from "./wire/endpoint.ts"
 import { Envelope } from "./wire/envelope.ts"
+import * as FastDecode from "./wire/fastDecode.ts"
 
 /** Headers that carry secrets: recorded as `<redacted>` in spans. */
 const secretHeaders = ["rt-accesscode", "rt-signature"]
@@ -116,7 +117,34 @@ const envelopeError = (text: string): { readonly code: string; readonly message:
   return code === "" ? undefined : { code, message: decoded.value.errorMsg ?? decoded.value.errorMessage ?? "" }
 }
 
-const decodeEnvelope = Schema.decodeUnknownEffect(Envelope)
+// decoding goes through the fast path: answers already in their decoded shape skip Schema's machinery, anything
+// else is decoded (and its errors reported) by Schema itself (see wire/fastDecode.ts)
+const decodeEnvelope = FastDecode.decodeUnknownEffect(Envelope, { json: true })
+
+/**
+ * `Effect.retry(once, policy)`, with the retry machinery set up only after a first failure: the first failure is
+ * replayed into `Effect.retry`, so the schedule sees the same failures at the same times and the policy behaves
+ * exactly as `Effect.retry` would, while a call that succeeds at once (nearly all of them) pays nothing for it.
+ */
+const retryAfterFailure = <A, R>(
+  once: Effect.Effect<A, Failure, R>,
+  policy: {
+    readonly schedule: Schedule.Schedule<unknown, Failure>
+    readonly while: (error: Failure) => boolean
+  }
+): Effect.Effect<A, Failure, R> =>
+  Effect.catch(once, (first) => {
+    if (!policy.while(first)) return Effect.fail(first)
+    let replayed = false
+    return Effect.retry(
+      Effect.suspend(() => {
+        if (replayed) return once
+        replayed = true
+        return Effect.fail(first)
+      }),
+      policy
+    )
+  })
 
 /**
  * Runs one endpoint call.
@@ -152,7 +180,8 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
     const url = `${config.baseUrl}/api/v1/open/${path}`
     const scrub = makeScrub([accessCode, config.secretKey === undefined ? undefined : Redacted.value(config.secretKey)])
     const timeout = endpoint.slow === true ? config.catalogueTimeout : config.timeout
-    const decodeObj = Schema.decodeUnknownEffect(endpoint.response)
+    // the obj of a fresh JSON.parse (see the decode below): nothing else holds it
+    const decodeObj = FastDecode.decodeUnknownEffect(endpoint.response, { json: true })
     let attempt = 0
 
     const readResponse = (response: HttpClientResponse.HttpClientResponse) =>
@@ -247,7 +276,7 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
       )
     })
 
-    const retried = config.retry === undefined ? once : Effect.retry(once, {
+    const retried = config.retry === undefined ? once : retryAfterFailure(once, {
       // a server's Retry-After is a floor under the backoff
       schedule: config.retry.pipe(
         Schedule.modifyDelay(({ duration, input }) =>

@@ -5,29 +5,47 @@
  * @internal
  */
 import { DateTime, Effect, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import * as FastDecode from "./fastDecode.ts"
+
+// Each transformation below has a fast twin registered with `FastDecode.register`: both call the same parse
+// function, so the fast path decodes exactly as Schema does (test/fastDecode.test.ts compares them).
 
 const numericPattern = /^-?\d+(\.\d+)?$/
+
+/** `"12.5"` → 12.5; `undefined` for anything but a plain decimal (`""`, `"12abc"`, `"NaN"`, `"1e3"`). */
+const parseNumeric = (s: string): number | undefined => numericPattern.test(s) ? Number(s) : undefined
+
+/** a numeric string, decoded to a number (the `Finite` filter then rejects digits beyond the double range) */
+const NumericString = Schema.String.pipe(
+  Schema.decodeTo(
+    Schema.Finite,
+    SchemaTransformation.transformEffect({
+      decode: (s) => {
+        const n = parseNumeric(s)
+        return n === undefined ?
+          Effect.fail(new SchemaIssue.InvalidValue({ message: `expected a number, got ${JSON.stringify(s)}` }, s)) :
+          Effect.succeed(n)
+      },
+      encode: (n) => Effect.succeed(String(n))
+    })
+  )
+)
+FastDecode.register(NumericString, (input) => {
+  const n = typeof input === "string" ? parseNumeric(input) : undefined
+  return n === undefined ? FastDecode.invalid : n
+}, { complete: true })
 
 /**
  * A finite number that the API may send as a JSON number or as a numeric string (`7` or `"7"`).
  * Malformed strings (`""`, `"12abc"`, `"NaN"`) are decode errors, never `0` or `NaN`.
  * Encodes as a JSON number.
  */
-export const LooseNumber: Schema.Codec<number, number | string> = Schema.Union([
-  Schema.Finite,
-  Schema.String.pipe(
-    Schema.decodeTo(
-      Schema.Finite,
-      SchemaTransformation.transformEffect({
-        decode: (s) =>
-          numericPattern.test(s) ?
-            Effect.succeed(Number(s)) :
-            Effect.fail(new SchemaIssue.InvalidValue({ message: `expected a number, got ${JSON.stringify(s)}` }, s)),
-        encode: (n) => Effect.succeed(String(n))
-      })
-    )
-  )
-])
+export const LooseNumber: Schema.Codec<number, number | string> = Schema.Union([Schema.Finite, NumericString])
+// the union in one step: the catalogue has nine of these per package
+FastDecode.register(LooseNumber, (input) => {
+  const n = typeof input === "number" ? input : typeof input === "string" ? parseNumeric(input) : undefined
+  return n !== undefined && Number.isFinite(n) ? n : FastDecode.invalid
+}, { complete: true })
 
 /**
  * A safe integer (bytes, money in API units, counts), as a JSON number or a numeric string. Byte volumes
@@ -37,22 +55,31 @@ export const LooseInt: Schema.Codec<number, number | string> = LooseNumber.check
   Schema.makeFilter((n: number) => Number.isSafeInteger(n) || "expected a safe integer")
 )
 
+const parseInteger = (s: string): number | undefined => /^-?\d+$/.test(s) ? Number(s) : undefined
+
+const IntegerString = Schema.String.pipe(
+  Schema.decodeTo(
+    Schema.Finite,
+    SchemaTransformation.transformEffect({
+      decode: (s) => {
+        const n = parseInteger(s)
+        return n === undefined ?
+          Effect.fail(new SchemaIssue.InvalidValue({ message: `expected an integer, got ${JSON.stringify(s)}` }, s)) :
+          Effect.succeed(n)
+      },
+      encode: (n) => Effect.succeed(String(n))
+    })
+  )
+)
+FastDecode.register(IntegerString, (input) => {
+  const n = typeof input === "string" ? parseInteger(input) : undefined
+  return n === undefined ? FastDecode.invalid : n
+}, { complete: true })
+
 /** An integer the API sends as a string (top-up `amount`, reference §2.9); accepts numbers on decode. */
-export const IntAsString: Schema.Codec<number, string | number> = Schema.Union([
-  Schema.String.pipe(
-    Schema.decodeTo(
-      Schema.Finite,
-      SchemaTransformation.transformEffect({
-        decode: (s) =>
-          /^-?\d+$/.test(s) ?
-            Effect.succeed(Number(s)) :
-            Effect.fail(new SchemaIssue.InvalidValue({ message: `expected an integer, got ${JSON.stringify(s)}` }, s)),
-        encode: (n) => Effect.succeed(String(n))
-      })
-    )
-  ),
-  Schema.Int
-]).check(Schema.makeFilter((n: number) => Number.isSafeInteger(n) || "expected a safe integer"))
+export const IntAsString: Schema.Codec<number, string | number> = Schema.Union([IntegerString, Schema.Int]).check(
+  Schema.makeFilter((n: number) => Number.isSafeInteger(n) || "expected a safe integer")
+)
 
 // `2025-01-02T08:00:00+0000`, `…Z`, `…+00:00`, optional seconds and fraction (reference §7.16)
 const timePattern = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i
@@ -98,27 +125,41 @@ export const UtcTime: Schema.Codec<DateTime.Utc, string> = Schema.String.pipe(
     })
   )
 )
+FastDecode.register(UtcTime, (input) => {
+  const millis = typeof input === "string" ? parseWireTime(input) : undefined
+  return millis === undefined ? FastDecode.invalid : DateTime.makeUnsafe(millis)
+}, { complete: true })
+
+const BooleanString = Schema.Literals(["true", "false"]).pipe(
+  Schema.decodeTo(
+    Schema.Boolean,
+    SchemaTransformation.transform({ decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") })
+  )
+)
+FastDecode.register(
+  BooleanString,
+  (input) => input === "true" ? true : input === "false" ? false : FastDecode.invalid,
+  { complete: true }
+)
 
 /** `success` as a boolean or as `"true"` / `"false"` (reference §1.4, §7.2). */
-export const SuccessFlag: Schema.Codec<boolean, boolean | string> = Schema.Union([
-  Schema.Boolean,
-  Schema.Literals(["true", "false"]).pipe(
-    Schema.decodeTo(
-      Schema.Boolean,
-      SchemaTransformation.transform({ decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") })
-    )
-  )
-])
+export const SuccessFlag: Schema.Codec<boolean, boolean | string> = Schema.Union([Schema.Boolean, BooleanString])
+
+const padCode = (n: number): string => String(n).padStart(6, "0")
+
+const NumericCode = Schema.Finite.pipe(
+  Schema.decodeTo(Schema.String, SchemaTransformation.transform({ decode: padCode, encode: (s) => Number(s) }))
+)
+FastDecode.register(
+  NumericCode,
+  (input) => typeof input === "number" && Number.isFinite(input) ? padCode(input) : FastDecode.invalid,
+  { complete: true }
+)
 
 /** `errorCode` as a string, a number or null (reference §1.4). Numbers are padded back to six digits. */
 export const ErrorCode: Schema.Codec<string | null, string | number | null> = Schema.Union([
   Schema.NullOr(Schema.String),
-  Schema.Finite.pipe(
-    Schema.decodeTo(
-      Schema.String,
-      SchemaTransformation.transform({ decode: (n) => String(n).padStart(6, "0"), encode: (s) => Number(s) })
-    )
-  )
+  NumericCode
 ])
 
 /** A string that may be missing or null on the wire; decodes to `undefined` when absent. */

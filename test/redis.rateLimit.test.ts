@@ -1,0 +1,402 @@
+/**
+ * The account's rate limit shared through Redis (`effect-esim-access/Redis`): the chosen parameters never allow
+ * more than 8 starts in a sliding second (TestClock, the memory store of the same `effect/persistence` limiter),
+ * keys per account, three replica processes against the simulator server on a real `redis-server`, and the
+ * behaviour while Redis is unreachable.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Duration, Effect, Exit, Fiber, Layer, Logger } from "effect"
+import { Balance, EsimAccessConfig, EsimAccessTest } from "effect-esim-access"
+import * as NodeRedis from "effect-esim-access/node/Redis"
+import { layer as simulatorLayer, SimulatorServer } from "effect-esim-access/node/SimulatorServer"
+import * as EsimAccessRedis from "effect-esim-access/Redis"
+import { RateLimiter, Redis } from "effect/persistence"
+import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
+import * as RateLimitInternal from "../src/internal/rateLimit.ts"
+import { maxInWindow, redisBinary, redisServer, skipReason, workers } from "./redisSupport.ts"
+
+interface Line {
+  readonly level: string
+  readonly message: string
+}
+
+const captureLogs = () => {
+  const lines: Array<Line> = []
+  const logger = Logger.make((options) => {
+    const message = Array.isArray(options.message) ? String(options.message[0]) : String(options.message)
+    lines.push({ level: options.logLevel, message })
+  })
+  return { lines, layer: Logger.layer([logger]) }
+}
+
+const memoryLimiter = Effect.provide(RateLimiter.make, RateLimiter.layerStoreMemory)
+
+/** Takes `n` starts from `limit` at the given arrival offsets (TestClock); answers the start times. */
+const startTimes = (limit: RateLimitInternal.RateLimit, arrivals: ReadonlyArray<number>) =>
+  Effect.gen(function*() {
+    const starts: Array<number> = []
+    const fibers = yield* Effect.forEach(arrivals, (at) =>
+      Effect.forkChild(
+        Effect.sleep(Duration.millis(at)).pipe(
+          Effect.andThen(limit.take),
+          Effect.andThen(Effect.clockWith((clock) => Effect.sync(() => starts.push(clock.currentTimeMillisUnsafe()))))
+        )
+      ))
+    yield* TestClock.adjust(Duration.seconds(arrivals.length + 10))
+    yield* Fiber.joinAll(fibers)
+    return starts.sort((a, b) => a - b)
+  })
+
+describe("the shared limiter's parameters (memory store of the same limiter, TestClock)", () => {
+  it.effect("one start per 130 ms: never more than 8 in any sliding second, whatever the arrivals", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(Duration.toMillis(RateLimitInternal.spacing({})), 130)
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }),
+            (arrivals) =>
+              Effect.runPromise(
+                Effect.gen(function*() {
+                  const limiter = yield* memoryLimiter
+                  const starts = yield* startTimes(RateLimitInternal.shared(limiter, "account", {}), arrivals)
+                  assert.strictEqual(starts.length, arrivals.length)
+                  assert.isAtMost(maxInWindow(starts, 1000), 8)
+                  // the margin holds too: 8 starts in any 1040 ms
+                  assert.isAtMost(maxInWindow(starts, 1040), 8)
+                  // and nobody waits longer than the queue in front of them
+                  const last = Math.max(...arrivals)
+                  assert.isAtMost(starts[starts.length - 1]!, last + arrivals.length * 130)
+                }).pipe(Effect.provide(TestClock.layer()), Effect.scoped)
+              )
+          ),
+          { numRuns: 60 }
+        )
+      )
+    }))
+
+  it.effect("full load runs at 1000/130 ≈ 7.7 starts per second (96 % of the account's limit)", () =>
+    Effect.gen(function*() {
+      const limiter = yield* memoryLimiter
+      const starts = yield* startTimes(RateLimitInternal.shared(limiter, "account", {}), Array(40).fill(0))
+      assert.deepStrictEqual(starts.slice(0, 4), [0, 130, 260, 390])
+      assert.strictEqual(starts[39], 39 * 130)
+    }))
+
+  it.effect("why not the obvious settings: a fixed window of 8 per second lets 15 start within 1 second", () =>
+    Effect.gen(function*() {
+      const limiter = yield* memoryLimiter
+      const naive: RateLimitInternal.RateLimit = {
+        take: Effect.flatMap(
+          limiter.consume({ key: "k", algorithm: "fixed-window", onExceeded: "delay", limit: 8, window: "1 second" }),
+          (r) => Effect.sleep(r.delay)
+        ).pipe(Effect.orDie)
+      }
+      // in delay mode a window of n calls lives n × 125 ms: single calls every 125 ms each open a new one, then 8
+      // arrive together and start at once
+      const starts = yield* startTimes(naive, [0, 125, 250, 375, 500, 625, 750, ...Array(8).fill(875)])
+      assert.strictEqual(maxInWindow(starts, 1000), 15)
+    }))
+})
+
+describe("booking slots: late answers, outages (a scripted store, TestClock)", () => {
+  /** a store whose answers take `latency(n)` ms and book slots 130 ms apart from t = 0 */
+  const scripted = (latency: (n: number) => number | "fail") => {
+    let bookings = 0
+    let next = 0
+    const reserve = Effect.gen(function*() {
+      const n = ++bookings
+      const wait = latency(n)
+      if (wait === "fail") return yield* Effect.fail("unreachable" as const)
+      const now = yield* Effect.clockWith((clock) => Effect.sync(() => clock.currentTimeMillisUnsafe()))
+      const slot = Math.max(now, next)
+      next = slot + 130
+      yield* Effect.sleep(Duration.millis(wait))
+      // as the store answers: the wait counted from when it ran the command
+      return Duration.millis(slot - now)
+    })
+    return { reserve, bookings: () => bookings }
+  }
+  const logs = captureLogs()
+  const limiter = (store: ReturnType<typeof scripted>) =>
+    RateLimitInternal.withFallback({
+      reserve: store.reserve,
+      fallback: RateLimitInternal.slidingWindow({ limit: 1, window: "1 second" }),
+      timeout: Duration.seconds(1),
+      tolerance: Duration.millis(20),
+      maxAttempts: 5,
+      retryAfter: Duration.seconds(5),
+      onUnavailable: () => Effect.logWarning("unavailable"),
+      onRecovered: Effect.logInfo("recovered")
+    })
+
+  it.effect("an answer that took longer than the tolerance gives its slot up and books the next one", () =>
+    Effect.gen(function*() {
+      const store = scripted((n) => (n === 1 ? 25 : 0))
+      const starts = yield* startTimes(limiter(store), [0])
+      // slot 0 answered at 25: maybe 25 ms late, so not used; slot 130 is
+      assert.deepStrictEqual(starts, [130])
+      assert.strictEqual(store.bookings(), 2)
+    }))
+
+  it.effect("an answer within the tolerance keeps its slot", () =>
+    Effect.gen(function*() {
+      const store = scripted(() => 15)
+      const starts = yield* startTimes(limiter(store), [0, 0, 0])
+      // bookings one at a time (15 ms each); every start at its slot plus at most the answer's 15 ms
+      assert.deepStrictEqual(starts, [15, 145, 275])
+      assert.strictEqual(store.bookings(), 3)
+    }))
+
+  it.effect("after five late answers the start goes ahead", () =>
+    Effect.gen(function*() {
+      const store = scripted(() => 50)
+      const starts = yield* startTimes(limiter(store), [0])
+      assert.strictEqual(store.bookings(), 5)
+      assert.deepStrictEqual(starts, [4 * 130 + 50])
+    }))
+
+  it.effect("a failing store: the fallback, one warning, no store for retryAfter, then the store again", () =>
+    Effect.gen(function*() {
+      let down = true
+      const store = scripted(() => (down ? "fail" : 0))
+      const limit = limiter(store)
+      const starts = yield* startTimes(limit, [0, 0, 0]).pipe(Effect.provide(logs.layer))
+      // the fallback: 1 per second; the store was asked once
+      assert.deepStrictEqual(starts, [0, 1000, 2000])
+      assert.strictEqual(store.bookings(), 1)
+      assert.deepStrictEqual(logs.lines.map((l) => l.message), ["unavailable"])
+      down = false
+      yield* TestClock.adjust("3 seconds")
+      yield* Effect.provide(limit.take, logs.layer)
+      assert.strictEqual(store.bookings(), 2)
+      assert.deepStrictEqual(logs.lines.map((l) => l.message), ["unavailable", "recovered"])
+    }))
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// on a real redis-server
+// ---------------------------------------------------------------------------------------------------------------
+
+const ok = () => EsimAccessTest.ok({ balance: 1 })
+
+interface WorkerResult {
+  readonly ok: number
+  readonly tooMany: number
+  readonly other: ReadonlyArray<string>
+  readonly starts: ReadonlyArray<number>
+}
+
+/** Three replica processes, 32 fibers each, 80 calls in all, against the simulator enforcing 8 per second. */
+const replicas = (mode: "redis" | "local", redisUrl: string) =>
+  Effect.gen(function*() {
+    const { accessCode, url } = yield* SimulatorServer
+    const ws = yield* workers(
+      "limitWorker.ts",
+      [27, 27, 26].map((calls) => ({
+        MODE: mode,
+        REDIS_URL: redisUrl,
+        BASE_URL: url,
+        ACCESS_CODE: accessCode,
+        CALLS: String(calls),
+        FIBERS: "32"
+      }))
+    )
+    yield* Effect.promise(() => Promise.all(ws.map((w) => w.line("ready"))))
+    ws.forEach((w) => w.send("go"))
+    const results = yield* Effect.promise(() => Promise.all(ws.map((w) => w.line("result "))))
+    if (process.env["DIAG_U"]) {
+      ws.forEach((w, i) => console.log(`W${i} ${w.stderr().split("\n").slice(0, 60).join(" | ")}`))
+    }
+    const parsed = results.map((text) => JSON.parse(text) as WorkerResult)
+    const starts = parsed.flatMap((r) => r.starts).sort((a, b) => a - b)
+    const seconds = (starts[starts.length - 1]! - starts[0]!) / 1000
+    const summary = {
+      mode,
+      ok: parsed.reduce((n, r) => n + r.ok, 0),
+      tooMany: parsed.reduce((n, r) => n + r.tooMany, 0),
+      other: parsed.flatMap((r) => r.other),
+      requests: starts.length,
+      seconds,
+      // starts per second between the first and the last start
+      rate: (starts.length - 1) / seconds,
+      maxInSlidingSecond: maxInWindow(starts, 1000)
+    }
+    console.log(`[redis rate limit] ${JSON.stringify(summary)}`)
+    if (process.env["DIAG"]) {
+      const tagged = parsed.flatMap((r, i) => r.starts.map((t) => [t, i] as const)).sort((a, b) => a[0] - b[0])
+      console.log(
+        tagged.map(([t, i], k) => `${i}:${t - starts[0]!}(+${k === 0 ? 0 : t - tagged[k - 1]![0]})`).join(" ")
+      )
+    }
+    return summary
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(simulatorLayer({ catalogue: "fixtures", rateLimit: { limit: 8, window: "1 second" } }))
+  )
+
+if (skipReason !== undefined) it.skip(skipReason, () => {})
+
+describe.skipIf(redisBinary === undefined)("the limiter shared through Redis (redis-server on 127.0.0.1)", () => {
+  it.live(
+    "three replicas with per-process limiters exceed the account's limit: HTTP 429",
+    () =>
+      Effect.gen(function*() {
+        const redis = yield* redisServer
+        const run = yield* replicas("local", redis.url)
+        assert.deepStrictEqual(run.other, [])
+        assert.strictEqual(run.ok + run.tooMany, 80)
+        assert.isAbove(run.tooMany, 0)
+        assert.isAbove(run.maxInSlidingSecond, 8)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "three replicas sharing the Redis limiter: no HTTP 429, at least 90 % of 8 per second",
+    () =>
+      Effect.gen(function*() {
+        const redis = yield* redisServer
+        const run = yield* replicas("redis", redis.url)
+        assert.deepStrictEqual(run.other, [])
+        assert.strictEqual(run.tooMany, 0)
+        assert.strictEqual(run.ok, 80)
+        assert.isAtMost(run.maxInSlidingSecond, 8)
+        assert.isAtLeast(run.rate, 0.9 * 8)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "keys per account: two accounts never share a budget; the access code never reaches Redis",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* redisServer
+        const context = yield* Layer.build(NodeRedis.layer({ url: server.url }))
+        const redis = Context.get(context, Redis.Redis)
+        const make = (accessCode: string) => EsimAccessRedis.makeRateLimit({ accessCode }).pipe(Effect.provide(context))
+        // two processes of account A (two limiters, one Redis), one of account B, 5 starts each
+        const a1 = yield* make("access-code-of-account-a")
+        const a2 = yield* make("access-code-of-account-a")
+        const b = yield* make("access-code-of-account-b")
+        const startsOf = (limit: RateLimitInternal.RateLimit) =>
+          Effect.forEach(Array(5), () => Effect.andThen(limit.take, Effect.sync(() => Date.now())), {
+            concurrency: "unbounded"
+          })
+        const t0 = Date.now()
+        const fibers = yield* Effect.forEach([a1, a2, b], (limit) => Effect.forkChild(startsOf(limit)))
+        // while the slots are booked, Redis holds one key per account, named without the access code
+        yield* Effect.sleep("50 millis")
+        const keys = (yield* redis.send<Array<string>>("KEYS", "*").pipe(Effect.orDie)).sort()
+        const [startsA1, startsA2, startsB] = yield* Fiber.joinAll(fibers)
+        assert.deepStrictEqual(
+          keys,
+          [
+            `esim-access:ratelimit:${EsimAccessRedis.accountKey("access-code-of-account-a")}`,
+            `esim-access:ratelimit:${EsimAccessRedis.accountKey("access-code-of-account-b")}`
+          ].sort()
+        )
+        assert.match(keys[0]!, /^esim-access:ratelimit:[0-9a-f]{16}$/)
+        assert.isFalse(keys.some((key) => key.includes("access-code")))
+        // account A: 10 starts one slot (130 ms) apart across both limiters; account B: its own 5 from t0
+        const a = [...startsA1!, ...startsA2!].sort((x, y) => x - y)
+        const gaps = a.slice(1).map((t, i) => t - a[i]!)
+        assert.isAtLeast(Math.min(...gaps), 110)
+        assert.isAtLeast(a[9]! - a[0]!, 9 * 130 - 20)
+        const bs = [...startsB!].sort((x, y) => x - y)
+        assert.isBelow(bs[0]! - t0, 80)
+        assert.isBelow(bs[4]! - t0, 4 * 130 + 150)
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.live(
+    "Redis goes away mid-run: calls continue on the per-process fallback, one warning; Redis again after",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* redisServer
+        const logs = captureLogs()
+        const redisLayer = NodeRedis.layer({ url: server.url })
+        const context = yield* Layer.build(
+          Layer.mergeAll(
+            EsimAccessTest.layerHttpClient(ok),
+            EsimAccessConfig.layer({ accessCode: "test-access-code", baseUrl: "https://api.esimaccess.test" }).pipe(
+              EsimAccessRedis.withRateLimit({ fallback: { limit: 1, window: "200 millis" }, retryAfter: "300 millis" }),
+              Layer.provide(redisLayer)
+            ),
+            Layer.fresh(redisLayer)
+          )
+        ).pipe(Effect.provide(logs.layer))
+        const redis = Context.get(context, Redis.Redis)
+        const call = Balance.query().pipe(Effect.provide(context), Effect.provide(logs.layer))
+        // how many slots the current redis-server booked (EVALSHA of the limiter's script)
+        const bookings = redis.send<string>("INFO", "commandstats").pipe(
+          Effect.map((info) => Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0)),
+          Effect.orElseSucceed(() => 0)
+        )
+
+        yield* call
+        assert.isAtLeast(yield* bookings, 1)
+
+        yield* server.kill
+        // five calls while Redis is down: all succeed, paced by the fallback (1 per 200 ms)
+        const [elapsed, results] = yield* Effect.timed(
+          Effect.all(Array.from({ length: 5 }, () => Effect.exit(call)), { concurrency: "unbounded" })
+        )
+        assert.isTrue(results.every(Exit.isSuccess))
+        assert.isAtLeast(Duration.toMillis(elapsed), 4 * 200 - 20)
+        const requests = yield* EsimAccessTest.requests.pipe(Effect.provide(context))
+        const downStarts = requests.slice(1).map((r) => r.time)
+        // (a millisecond between the limiter and the fake client recording the request)
+        assert.isAtMost(maxInWindow(downStarts, 195), 1)
+        const warnings = logs.lines.filter((l) => l.level === "Warn" && l.message.includes("Redis unreachable"))
+        assert.strictEqual(warnings.length, 1)
+
+        yield* server.restart
+        // the client reconnects by itself (backoff up to about 2 s); the limiter asks Redis again after retryAfter
+        let shared = false
+        for (let i = 0; i < 50 && !shared; i++) {
+          yield* Effect.sleep("200 millis")
+          yield* call
+          shared = (yield* bookings) > 0
+        }
+        assert.isTrue(shared)
+        assert.strictEqual(logs.lines.filter((l) => l.message.includes("Redis reachable again")).length, 1)
+        assert.strictEqual(
+          logs.lines.filter((l) => l.level === "Warn" && l.message.includes("Redis unreachable")).length,
+          1
+        )
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.live("Redis unreachable at startup: the Redis layer fails with a typed RedisError", () =>
+    Effect.gen(function*() {
+      const server = yield* redisServer
+      yield* server.kill
+      const exit = yield* Effect.exit(
+        Balance.query().pipe(
+          Effect.provide(
+            EsimAccessTest.layerHttpClient(ok).pipe(
+              Layer.merge(
+                EsimAccessConfig.layer({ accessCode: "a", baseUrl: "https://x.test" }).pipe(
+                  EsimAccessRedis.withRateLimit(),
+                  Layer.provide(NodeRedis.layer({ url: server.url }))
+                )
+              )
+            )
+          ),
+          Effect.provide(Logger.layer([]))
+        )
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
+        assert.strictEqual(
+          failure?._tag === "Fail" ? (failure.error as { _tag: string })._tag : undefined,
+          "RedisError"
+        )
+      }
+    }).pipe(Effect.scoped), 30_000)
+})
