@@ -213,7 +213,9 @@ export const layerConfig = (
       // an empty access code is a configuration error, not a request the API would reject later
       const accessCode = yield* Config.NonEmptyString("ESIM_ACCESS_CODE").pipe(Config.map(Redacted.make))
       const secretKey = yield* Config.option(Config.Redacted("ESIM_ACCESS_SECRET_KEY"))
-      const baseUrl = yield* Config.String("ESIM_ACCESS_BASE_URL").pipe(Config.withDefault(defaultBaseUrl))
+      // an empty variable (`ESIM_ACCESS_BASE_URL=` in a .env file) means unset, as for the secret key
+      const configured = yield* Config.String("ESIM_ACCESS_BASE_URL").pipe(Config.withDefault(""))
+      const baseUrl = configured.trim() === "" ? defaultBaseUrl : configured.trim()
       return make({
         ...options,
         accessCode,

@@ -872,7 +872,9 @@ export const toWebHandler = <E>(handler: Handler<E, never>, options?: Options): 
 
 /**
  * The receiver as a `(Request) => Promise<Response>` function for a handler with requirements: `layer` provides
- * them (built once, when this is called). Call `dispose` on shutdown to release the layer.
+ * them (built once, when this is called). Call `dispose` on shutdown to release the layer; afterwards the handler
+ * answers 503. If the layer fails to build, every request is answered 500 (the sender redelivers) and the failure
+ * is logged once.
  *
  * @since 0.1.0
  * @category mounting
@@ -896,8 +898,31 @@ export const toWebHandlerLayer = <E, R, LE>(
   options?: Options
 ): { readonly handler: WebHandler; readonly dispose: () => Promise<void> } => {
   const web = HttpEffect.toWebHandlerLayer(app(handler, options), layer)
+  const handle = webHandler(web.handler as (request: Request, context?: Context.Context<never>) => Promise<Response>)
+  let disposed = false
+  let reported = false
   return {
-    handler: webHandler(web.handler as (request: Request, context?: Context.Context<never>) => Promise<Response>),
-    dispose: web.dispose
+    // Effect's adapter rejects every request when the layer failed to build; a web host turns a rejection into a
+    // crash or an HTML error page, so the sender gets a plain 500 instead (it redelivers on 5xx) and the failure is
+    // logged once. After `dispose` the layer's services are gone: 503, and the sender redelivers elsewhere or later.
+    handler: (request, info) =>
+      disposed ?
+        Promise.resolve(plain(503, "receiver stopped")) :
+        handle(request, info).catch((error: unknown) => {
+          if (!reported) {
+            reported = true
+            Effect.runFork(
+              Effect.logError("WebhookReceiver: the handler's layer failed to build; answering 500", error)
+            )
+          }
+          return plain(500, "receiver unavailable")
+        }),
+    dispose: () => {
+      disposed = true
+      return web.dispose()
+    }
   }
 }
+
+const plain = (status: number, text: string): Response =>
+  new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } })

@@ -60,6 +60,32 @@ describe("EsimAccessConfig", () => {
       assert.isUndefined(config.secretKey)
     }))
 
+  it.effect("an empty or blank ESIM_ACCESS_BASE_URL means the production host", () =>
+    Effect.gen(function*() {
+      for (const value of ["", "  "]) {
+        const config = yield* configFrom({ ESIM_ACCESS_CODE: "code", ESIM_ACCESS_BASE_URL: value })
+        assert.strictEqual(config.baseUrl, EsimAccessConfig.defaultBaseUrl)
+      }
+    }))
+
+  it.effect("a base URL that is not an http(s) URL is an InvalidRequest, sent nowhere and not retried", () =>
+    Effect.gen(function*() {
+      for (
+        const [baseUrl, expected] of [
+          ["api.esimaccess.com", "not a URL"],
+          ["ftp://api.esimaccess.com", "must be http or https"]
+        ] as const
+      ) {
+        const error = yield* Balance.query().pipe(
+          Effect.provide(EsimAccessConfig.layer({ accessCode: "code", baseUrl })),
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "InvalidRequest")
+        assert.include(error.message, expected)
+      }
+      assert.deepStrictEqual(yield* EsimAccessTest.requests, [])
+    }).pipe(Effect.provide(EsimAccessTest.layerHttpClient(() => EsimAccessTest.ok({ balance: 1 })))))
+
   it.effect("calls made under layerConfig use the configured credentials and host", () =>
     Effect.gen(function*() {
       yield* Balance.query()

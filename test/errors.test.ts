@@ -1,6 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
-import { Balance, EsimAccessError, EsimAccessTest, Orders, Packages, Profiles } from "effect-esim-access"
+import { Effect, Layer, Schema } from "effect"
+import {
+  Balance,
+  EsimAccessConfig,
+  EsimAccessError,
+  EsimAccessTest,
+  Orders,
+  Packages,
+  Profiles
+} from "effect-esim-access"
+import { FetchHttpClient } from "effect/http"
+import { createServer } from "node:net"
 import { fixture, fixtureNames } from "./clientSupport.ts"
 
 /** Retries off: these tests look at one answer's mapping. */
@@ -277,4 +287,30 @@ describe("EsimAccessTest replies", () => {
       const error = yield* Balance.query().pipe(Effect.flip)
       assert.strictEqual(error.message, "the balance is insufficient")
     }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.apiError("200007"), noRetry))))
+})
+
+describe("connection failures name their cause", () => {
+  it.effect("a refused connection says ECONNREFUSED (real fetch, loopback port just closed)", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => {
+          const server = createServer().listen(0, "127.0.0.1", () => {
+            const address = server.address()
+            server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+          })
+        })
+      )
+      const error = yield* Balance.query().pipe(
+        Effect.provide(
+          Layer.merge(
+            EsimAccessConfig.layer({ accessCode: "code", baseUrl: `http://127.0.0.1:${port}`, ...noRetry }),
+            FetchHttpClient.layer
+          )
+        ),
+        Effect.flip
+      )
+      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(error._tag === "TransportError" ? error.reason : undefined, "Connection")
+      assert.include(error.message, "ECONNREFUSED")
+    }))
 })

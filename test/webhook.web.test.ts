@@ -102,5 +102,29 @@ describe("WebhookReceiver.toWebHandlerLayer", () => {
       assert.strictEqual((yield* reply(handler(json(body)))).text, "duplicate")
       assert.strictEqual(yield* Ref.get(seen), 1)
       yield* Effect.promise(dispose)
+      // after dispose the services are released: 503 (the sender redelivers), and the handler is not called
+      const after = yield* reply(
+        handler(json(fixture("ORDER_STATUS").replace(/"notifyId":\s*"[^"]*"/, `"notifyId":"x"`)))
+      )
+      assert.deepStrictEqual([after.status, after.text], [503, "receiver stopped"])
+      assert.strictEqual(yield* Ref.get(seen), 1)
+    }))
+
+  it.effect("a layer that fails to build: every request is answered 500, never a rejected promise", () =>
+    Effect.gen(function*() {
+      class Needed extends Context.Service<Needed, number>()("test/Needed") {}
+      const { dispose, handler } = WebhookReceiver.toWebHandlerLayer(
+        (event) =>
+          Effect.gen(function*() {
+            yield* Needed
+            yield* Effect.log(event._tag)
+          }),
+        Layer.effect(Needed)(Effect.fail(new Error("database unreachable")))
+      )
+      for (let i = 0; i < 3; i++) {
+        const r = yield* reply(handler(json(fixture("ORDER_STATUS"))))
+        assert.deepStrictEqual([r.status, r.text], [500, "receiver unavailable"])
+      }
+      yield* Effect.promise(dispose)
     }))
 })

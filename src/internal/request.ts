@@ -71,14 +71,47 @@ const retryAfterMillis = (value: string | undefined, now: number): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-const fromHttpClientError = (endpoint: string, error: HttpClientError.HttpClientError, scrub: Scrub) =>
-  new Errors.TransportError({
+/**
+ * What is behind a transport failure: the system error code (`ECONNREFUSED`, `ENOTFOUND`...) from the cause chain,
+ * else the innermost cause's message (fetch wraps everything in "fetch failed").
+ */
+const transportCause = (cause: unknown): string | undefined => {
+  let current = cause
+  let innermost: string | undefined
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    const { code, message } = current as { readonly code?: unknown; readonly message?: unknown }
+    if (typeof code === "string" && /^E[A-Z0-9_]+$/.test(code)) return code
+    if (typeof message === "string" && message !== "") innermost = message
+    current = (current as { readonly cause?: unknown }).cause
+  }
+  return innermost
+}
+
+const fromHttpClientError = (endpoint: string, error: HttpClientError.HttpClientError, scrub: Scrub) => {
+  const cause = error.reason._tag === "TransportError" ? transportCause(error.reason.cause) : undefined
+  const details = [
+    cause === undefined ? undefined : excerpt(scrub(cause)),
+    error.reason.description ? excerpt(scrub(error.reason.description)) : undefined
+  ]
+    .filter((part) => part !== undefined && part !== "")
+  return new Errors.TransportError({
     endpoint,
     reason: "Connection",
     message: `${endpoint}: ${error.reason._tag === "TransportError" ? "connection failed" : error.reason._tag}${
-      error.reason.description ? ` (${excerpt(scrub(error.reason.description))})` : ""
+      details.length > 0 ? ` (${details.join(": ")})` : ""
     }`
   })
+}
+
+/** Whether the configured base URL can address the API at all (checked before sending, never retried). */
+const badBaseUrl = (baseUrl: string): string | undefined => {
+  const url = URL.parse(baseUrl)
+  if (url === null) return `the base URL is not a URL: ${JSON.stringify(excerpt(baseUrl))}`
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return `the base URL must be http or https, not ${url.protocol}`
+  }
+  return undefined
+}
 
 /**
  * Which failures a retry may repeat. Reads are always safe. Orders and top-ups are safe because the identical body
@@ -174,6 +207,10 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
     const accessCode = Redacted.value(config.accessCode)
     if (accessCode === "") {
       return yield* new Errors.InvalidRequest({ code: "client", endpoint: path, message: "the access code is empty" })
+    }
+    const urlProblem = badBaseUrl(config.baseUrl)
+    if (urlProblem !== undefined) {
+      return yield* new Errors.InvalidRequest({ code: "client", endpoint: path, message: urlProblem })
     }
     // serialised once: every attempt sends (and signs) these exact bytes
     const body = JSON.stringify(encoded)
