@@ -4,8 +4,8 @@
  * text, JSON.parse, envelope, schema decode) versus `JSON.parse` alone on the same text. Target: at most 1.5x.
  */
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
-import { EsimAccessConfig, Packages } from "effect-esim-access"
 import { HttpClient, HttpClientResponse } from "effect/http"
+import { EsimAccessConfig, Packages } from "../src/index.ts"
 import * as Catalogue from "../src/internal/simulator/catalogue.ts"
 import * as FastDecode from "../src/internal/wire/fastDecode.ts"
 import { ListResponse } from "../src/internal/wire/packages.ts"

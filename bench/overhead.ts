@@ -5,12 +5,12 @@
  * repeat the comparison against the simulator server.
  */
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { Balance, EsimAccessConfig } from "effect-esim-access"
-import * as SimulatorServer from "effect-esim-access/node/SimulatorServer"
 import { FetchHttpClient } from "effect/http"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { Balance, EsimAccessConfig } from "../src/index.ts"
+import * as SimulatorServer from "../src/node/SimulatorServer.ts"
 import { fixed, median, quantile, quick, type Result, runs, sideBySide } from "./support.ts"
 
 const accessCode = "bench-access-code"

@@ -7,10 +7,10 @@
  * 400 calls take about 50 seconds per run; `BENCH_QUICK=1` runs 80.
  */
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { EsimAccessConfig, Usage } from "effect-esim-access"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { fork } from "node:child_process"
 import { monitorEventLoopDelay } from "node:perf_hooks"
+import { EsimAccessConfig, Usage } from "../src/index.ts"
 import { fixed, median, quick, type Result } from "./support.ts"
 
 const limit = 8

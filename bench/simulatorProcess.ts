@@ -4,8 +4,8 @@
  * `{ url, accessCode }` to the parent once listening on 127.0.0.1, and exits when the parent disconnects.
  */
 import { Effect, ManagedRuntime } from "effect"
-import { Simulator } from "effect-esim-access"
-import * as SimulatorServer from "effect-esim-access/node/SimulatorServer"
+import { Simulator } from "../src/index.ts"
+import * as SimulatorServer from "../src/node/SimulatorServer.ts"
 
 const runtime = ManagedRuntime.make(
   SimulatorServer.layer({

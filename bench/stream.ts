@@ -6,9 +6,9 @@
  * give the heap that holding all 100,000 decoded profiles takes (`Profiles.queryAll`).
  */
 import { DateTime, Effect, Layer, ManagedRuntime, Stream } from "effect"
-import { EsimAccessConfig, Profiles } from "effect-esim-access"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { readFileSync } from "node:fs"
+import { EsimAccessConfig, Profiles } from "../src/index.ts"
 import { fixed, gc, hasGc, median, quick, type Result, runs } from "./support.ts"
 
 const total = 100_000

@@ -6,12 +6,12 @@
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { WebhookReceiver } from "effect-esim-access"
 import { HttpRouter, HttpServer } from "effect/http"
 import { readdirSync, readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Worker } from "node:worker_threads"
+import { WebhookReceiver } from "../src/index.ts"
 import { fixed, median, quick, type Result, runs, sideBySide } from "./support.ts"
 
 const connections = 8

@@ -1,7 +1,7 @@
 /**
  * An eSIM Access webhook receiver on a Node HTTP server.
  *
- *   ESIM_ACCESS_CODE=… npx node examples/webhook-server.ts
+ *   ESIM_ACCESS_CODE=… npm run example -- examples/webhook-server.ts
  *   curl -X POST localhost:3000/esim-access/webhook -H 'content-type: application/json' \
  *     -d @test/fixtures/webhook.DATA_USAGE.json
  *

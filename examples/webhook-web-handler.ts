@@ -3,7 +3,7 @@
  * Bun, Deno, Cloudflare Workers, Next.js route handlers… Here it is served by Node's own HTTP server through a
  * tiny adapter so the example runs anywhere:
  *
- *   ESIM_ACCESS_CODE=… npx node examples/webhook-web-handler.ts
+ *   ESIM_ACCESS_CODE=… npm run example -- examples/webhook-web-handler.ts
  */
 import { Effect, Layer } from "effect"
 import { EsimAccessConfig, Profiles, WebhookReceiver } from "effect-esim-access"
@@ -58,7 +58,12 @@ const server = createServer(async (req, res) => {
   res.end(await response.text())
 })
 
-server.listen(Number(process.env["PORT"] ?? 3000), process.env["HOST"] ?? "127.0.0.1")
+server.listen(Number(process.env["PORT"] ?? 3000), process.env["HOST"] ?? "127.0.0.1", () => {
+  const address = server.address()
+  if (address !== null && typeof address === "object") {
+    console.log(`Listening on http://${address.address}:${address.port}/esim-access/webhook`)
+  }
+})
 process.on("SIGINT", () => {
   server.close()
   void dispose()

@@ -9,6 +9,8 @@
 import { Cause, Clock, Context, Deferred, Duration, Effect, Exit, Layer } from "effect"
 
 /**
+ * Options of {@link make} and {@link layer}: how long each endpoint's answers are kept, and how many entries.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -32,6 +34,24 @@ interface Entry {
  *
  * @since 0.1.0
  * @category services
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { CatalogueCache, EsimAccessConfig, Packages, Simulator } from "effect-esim-access"
+ *
+ * // download the catalogue again after a price change
+ * const refresh = Effect.gen(function*() {
+ *   const cache = yield* CatalogueCache.CatalogueCache
+ *   yield* cache.invalidate
+ *   return yield* Packages.list({ locationCode: "JP" })
+ * }).pipe(
+ *   Effect.provide(Layer.mergeAll(
+ *     CatalogueCache.layer(),
+ *     EsimAccessConfig.layer({ accessCode: Simulator.defaultAccessCode, baseUrl: Simulator.baseUrl }),
+ *     Simulator.layer()
+ *   ))
+ * )
+ * ```
  */
 export class CatalogueCache extends Context.Service<CatalogueCache, {
   /** the time-to-live for an endpoint path, `undefined` when it is not cached */
@@ -48,10 +68,18 @@ const defaultTtl: Readonly<Record<string, Duration.Input>> = {
 }
 
 /**
- * Builds a cache.
+ * Builds a cache; {@link layer} wraps it. Use it directly to share one cache between layers you build yourself.
  *
  * @since 0.1.0
  * @category constructors
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { CatalogueCache } from "effect-esim-access"
+ *
+ * const cache = CatalogueCache.make({ capacity: 100 })
+ * const Cache = Layer.succeed(CatalogueCache.CatalogueCache, cache)
+ * ```
  */
 export const make = (options: Options = {}): CatalogueCache["Service"] => {
   const ttls = new Map(

@@ -44,6 +44,16 @@ export class ProfileNotReady extends Schema.TaggedError<ProfileNotReady>()("Prof
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Balance, Money, Orders } from "effect-esim-access"
+ *
+ * Orders.create({ transactionId: "shop-order-1042", packageInfoList: [{ packageCode: "CKH491", count: 1 }] }).pipe(
+ *   Effect.catchTag("InsufficientBalance", () =>
+ *     Effect.flatMap(Balance.query(), ({ balance }) => Effect.fail(`top up the account: ${Money.format(balance)} left`)))
+ * )
+ * ```
  */
 export class InsufficientBalance extends Schema.TaggedError<InsufficientBalance>()("InsufficientBalance", apiFields) {}
 
@@ -52,6 +62,16 @@ export class InsufficientBalance extends Schema.TaggedError<InsufficientBalance>
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Profiles } from "effect-esim-access"
+ *
+ * // an installed profile cannot be cancelled (refunded); revoke it instead
+ * Profiles.cancel({ iccid: "89852245280001354019" }).pipe(
+ *   Effect.catchTag("OperationNotAllowed", () => Profiles.revoke({ iccid: "89852245280001354019" }))
+ * )
+ * ```
  */
 export class OperationNotAllowed extends Schema.TaggedError<OperationNotAllowed>()("OperationNotAllowed", apiFields) {}
 
@@ -61,6 +81,22 @@ export class OperationNotAllowed extends Schema.TaggedError<OperationNotAllowed>
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Orders, Packages } from "effect-esim-access"
+ *
+ * // order at the current price: read it from the catalogue first
+ * const order = Effect.gen(function*() {
+ *   const [plan] = yield* Packages.list({ packageCode: "CKH491" })
+ *   if (plan === undefined) return yield* Effect.fail("package withdrawn")
+ *   return yield* Orders.create({
+ *     transactionId: "shop-order-1042",
+ *     amount: plan.price,
+ *     packageInfoList: [{ packageCode: plan.packageCode, count: 1, price: plan.price }]
+ *   })
+ * }).pipe(Effect.catchTag("PriceMismatch", (e) => Effect.fail(`price changed: ${e.message}`)))
+ * ```
  */
 export class PriceMismatch extends Schema.TaggedError<PriceMismatch>()("PriceMismatch", apiFields) {}
 
@@ -69,6 +105,15 @@ export class PriceMismatch extends Schema.TaggedError<PriceMismatch>()("PriceMis
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Orders } from "effect-esim-access"
+ *
+ * Orders.create({ transactionId: "shop-order-1042", packageInfoList: [{ packageCode: "CKH491", count: 50 }] }).pipe(
+ *   Effect.catchTag("ProfilesUnavailable", () => Effect.logWarning("out of stock: offer another package"))
+ * )
+ * ```
  */
 export class ProfilesUnavailable extends Schema.TaggedError<ProfilesUnavailable>()("ProfilesUnavailable", apiFields) {}
 
@@ -77,6 +122,17 @@ export class ProfilesUnavailable extends Schema.TaggedError<ProfilesUnavailable>
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Profiles } from "effect-esim-access"
+ *
+ * // a profile that may not exist, as an Option
+ * const profile = Profiles.query({ iccid: "89852245280001354019" }).pipe(
+ *   Effect.map(({ profiles }) => Option.fromNullishOr(profiles[0])),
+ *   Effect.catchTag("NotFound", () => Effect.succeedNone)
+ * )
+ * ```
  */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", apiFields) {}
 
@@ -85,6 +141,16 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", apiFiel
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Usage } from "effect-esim-access"
+ *
+ * // more than 10 ids in one call is rejected before anything is sent (Usage.checkAll batches them)
+ * Usage.check(Array.from({ length: 11 }, (_, i) => `2601010000000${i}`)).pipe(
+ *   Effect.catchTag("InvalidRequest", (e) => Effect.logError(`${e.code}: ${e.message}`))
+ * )
+ * ```
  */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", apiFields) {}
 
@@ -93,6 +159,15 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Balance } from "effect-esim-access"
+ *
+ * Balance.query().pipe(
+ *   Effect.catchTag("Authentication", (e) => Effect.die(`check ESIM_ACCESS_CODE and the IP allow-list (${e.code})`))
+ * )
+ * ```
  */
 export class Authentication extends Schema.TaggedError<Authentication>()("Authentication", apiFields) {}
 
@@ -102,6 +177,16 @@ export class Authentication extends Schema.TaggedError<Authentication>()("Authen
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Profiles, TopUp } from "effect-esim-access"
+ *
+ * // Orders.create recovers from it by itself; a top-up with a used transactionId was already applied
+ * TopUp.create({ iccid: "89852245280001354019", packageCode: "TOPUP_CKH491", transactionId: "shop-topup-77" }).pipe(
+ *   Effect.catchTag("DuplicateTransaction", () => Profiles.query({ iccid: "89852245280001354019" }))
+ * )
+ * ```
  */
 export class DuplicateTransaction
   extends Schema.TaggedError<DuplicateTransaction>()("DuplicateTransaction", apiFields)
@@ -112,6 +197,14 @@ export class DuplicateTransaction
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Balance } from "effect-esim-access"
+ *
+ * // still busy after the configured retries: try again later
+ * Balance.query().pipe(Effect.asSome, Effect.catchTag("ServerBusy", () => Effect.succeedNone))
+ * ```
  */
 export class ServerBusy extends Schema.TaggedError<ServerBusy>()("ServerBusy", apiFields) {}
 
@@ -120,6 +213,15 @@ export class ServerBusy extends Schema.TaggedError<ServerBusy>()("ServerBusy", a
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Balance } from "effect-esim-access"
+ *
+ * Balance.query().pipe(
+ *   Effect.tapErrorTag("UnknownApiError", (e) => Effect.logError(`unexpected ${e.code} on ${e.endpoint}: ${e.message}`))
+ * )
+ * ```
  */
 export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("UnknownApiError", apiFields) {}
 
@@ -130,6 +232,19 @@ export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("Unkn
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Balance } from "effect-esim-access"
+ *
+ * // transient transport failures were retried already; this is what is left
+ * Balance.query().pipe(
+ *   Effect.catchTag("TransportError", (e) =>
+ *     e.reason === "Status" ?
+ *       Effect.logError(`HTTP ${e.status} from ${e.endpoint}: ${e.bodyExcerpt ?? ""}`) :
+ *       Effect.logError(`${e.reason} on ${e.endpoint}`))
+ * )
+ * ```
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   endpoint: Schema.String,
@@ -146,6 +261,15 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Packages } from "effect-esim-access"
+ *
+ * Packages.list({ locationCode: "JP" }).pipe(
+ *   Effect.tapErrorTag("DecodeError", (e) => Effect.logError(`${e.endpoint}: ${e.path}: ${e.message}`))
+ * )
+ * ```
  */
 export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError", {
   endpoint: Schema.String,
@@ -159,6 +283,19 @@ export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError"
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Orders } from "effect-esim-access"
+ *
+ * Orders.createAndAwaitProfiles({
+ *   transactionId: "shop-order-1042",
+ *   packageInfoList: [{ packageCode: "CKH491", count: 1 }]
+ * }, { deadline: "2 minutes" }).pipe(
+ *   // paid for, not yet allocated: remember the orderNo and finish later, never order again
+ *   Effect.catchTag("AllocationTimeout", (e) => Effect.succeed({ pending: e.orderNo }))
+ * )
+ * ```
  */
 export class AllocationTimeout extends Schema.TaggedError<AllocationTimeout>()("AllocationTimeout", {
   orderNo: Schema.String,
@@ -267,6 +404,14 @@ export const fromCode = (code: string, message: string, endpoint: string, attemp
  *
  * @since 0.1.0
  * @category predicates
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { Balance, EsimAccessError } from "effect-esim-access"
+ *
+ * // one more round of retries, on top of the configured ones, for transient failures only
+ * Balance.query().pipe(Effect.retry({ while: EsimAccessError.isTransient, schedule: Schedule.spaced("1 minute"), times: 3 }))
+ * ```
  */
 export const isTransient = (error: EsimAccessError): boolean => {
   switch (error._tag) {

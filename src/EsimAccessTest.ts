@@ -44,6 +44,9 @@ export interface RecordedRequest {
 export type Reply = Response | typeof drop
 
 /**
+ * Answers the fake's requests: a function of the recorded request to a reply (or an effect of one, to read a
+ * `Ref`, count calls or wait on the `Clock`).
+ *
  * @since 0.1.0
  * @category models
  */
@@ -54,6 +57,20 @@ export type Handler = (request: RecordedRequest) => Reply | Effect.Effect<Reply>
  *
  * @since 0.1.0
  * @category replies
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Balance, EsimAccessTest } from "effect-esim-access"
+ *
+ * // the first attempt's connection drops, the retry gets an answer
+ * let calls = 0
+ * const test = Balance.query().pipe(
+ *   Effect.provide(EsimAccessTest.layer(
+ *     { "balance/query": () => ++calls === 1 ? EsimAccessTest.drop : EsimAccessTest.ok({ balance: 1 }) },
+ *     { retry: { base: "1 millis" } }
+ *   ))
+ * )
+ * ```
  */
 export const drop: unique symbol = Symbol.for("effect-esim-access/EsimAccessTest/drop")
 
@@ -123,6 +140,18 @@ export const envelope = (body: unknown): Response => json(body)
  *
  * @since 0.1.0
  * @category services
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Balance, EsimAccessTest } from "effect-esim-access"
+ *
+ * const test = Effect.gen(function*() {
+ *   yield* Balance.query()
+ *   const recorder = yield* EsimAccessTest.EsimAccessTest
+ *   const [request] = yield* recorder.requests
+ *   return request?.headers["rt-accesscode"] // "test-access-code"
+ * }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.ok({ balance: 1 }))))
+ * ```
  */
 export class EsimAccessTest extends Context.Service<EsimAccessTest, {
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
@@ -133,6 +162,21 @@ export class EsimAccessTest extends Context.Service<EsimAccessTest, {
  *
  * @since 0.1.0
  * @category accessors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EsimAccessTest, Orders } from "effect-esim-access"
+ *
+ * const test = Effect.gen(function*() {
+ *   yield* Orders.create({ transactionId: "t-1", packageInfoList: [{ packageCode: "CKH491", count: 1 }] })
+ *   const [request] = yield* EsimAccessTest.requests
+ *   return request?.body // { transactionId: "t-1", packageInfoList: [{ packageCode: "CKH491", count: 1 }] }
+ * }).pipe(
+ *   Effect.provide(EsimAccessTest.layer({
+ *     "esim/order": () => EsimAccessTest.ok({ orderNo: "B25010112340001", transactionId: "t-1" })
+ *   }))
+ * )
+ * ```
  */
 export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, EsimAccessTest> = EsimAccessTest.use((
   t
@@ -154,10 +198,26 @@ const parse = (text: string): unknown => {
 
 /**
  * A fake `HttpClient` that answers with `handler` (or, given a record, the handler for each path; unknown paths
- * answer HTTP 404), plus the recorder.
+ * answer HTTP 404), plus the recorder. Provide your own `EsimAccessConfig` with it, e.g. to test signing.
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Balance, EsimAccessConfig, EsimAccessTest } from "effect-esim-access"
+ *
+ * const test = Effect.gen(function*() {
+ *   yield* Balance.query()
+ *   const [request] = yield* EsimAccessTest.requests
+ *   return request?.headers["rt-signature"] // HMAC-SHA256, hex
+ * }).pipe(
+ *   Effect.provide(Layer.merge(
+ *     EsimAccessTest.layerHttpClient(() => EsimAccessTest.ok({ balance: 1 })),
+ *     EsimAccessConfig.layer({ accessCode: "ac", secretKey: "sk", baseUrl: "https://api.test", retry: false })
+ *   ))
+ * )
+ * ```
  */
 export const layerHttpClient = (
   handler: Handler | Readonly<Record<string, Handler>>

@@ -31,6 +31,8 @@ export interface PackageInfo {
 }
 
 /**
+ * What `esim/order` needs: your `transactionId`, the packages and counts, and optionally the expected total.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -47,6 +49,9 @@ export interface CreateParams {
 }
 
 /**
+ * A placed order: the API's `orderNo` (query its profiles with `Profiles.query({ orderNo })`) and your
+ * `transactionId`.
+ *
  * @since 0.1.0
  * @category models
  */

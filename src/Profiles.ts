@@ -45,6 +45,9 @@ export type EsimStatus = Wire.EsimStatus
 export type SmdpStatus = Wire.SmdpStatus
 
 /**
+ * A page of `esim/query`: `pageNum` (from 1), `pageSize` and, when the API sends it, the `total` number of
+ * profiles matched (`Profiles.stream` does not rely on it).
+ *
  * @since 0.1.0
  * @category models
  */

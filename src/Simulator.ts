@@ -53,6 +53,8 @@ export const defaultAccessCode = "sim-access-code"
 export const baseUrl = "http://simulator.esimaccess.local"
 
 /**
+ * Options of {@link make}, {@link layer} and {@link serve}; every one has a default.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -88,6 +90,8 @@ export interface Options {
 }
 
 /**
+ * The simulator's webhook sender: a URL set from the start, redelivery and the client it POSTs with.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -126,6 +130,8 @@ export type Fault =
   | { readonly _tag: "LostResponse" }
 
 /**
+ * Which requests a fault of {@link Service.injectFault} hits.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -179,6 +185,8 @@ export interface LedgerEntry {
 }
 
 /**
+ * An order as the simulator keeps it (see {@link Service.state}).
+ *
  * @since 0.1.0
  * @category models
  */
@@ -196,6 +204,8 @@ export interface Order {
 }
 
 /**
+ * An SMS sent with `sms/send`, as the simulator keeps it (see {@link Service.state}).
+ *
  * @since 0.1.0
  * @category models
  */
@@ -226,6 +236,19 @@ export interface Snapshot {
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Simulator } from "effect-esim-access"
+ *
+ * const installTwice = Effect.gen(function*() {
+ *   const simulator = yield* Simulator.Simulator
+ *   const [profile] = yield* simulator.profiles
+ *   if (profile === undefined) return
+ *   yield* simulator.install({ esimTranNo: profile.esimTranNo })
+ *   yield* simulator.install({ esimTranNo: profile.esimTranNo }) // fails: the profile is no longer New
+ * }).pipe(Effect.catchTag("SimulatorError", (e) => Effect.log(e.message)))
+ * ```
  */
 export class SimulatorError extends Schema.TaggedError<SimulatorError>()("SimulatorError", {
   message: Schema.String

@@ -13,6 +13,8 @@ import * as Wire from "./internal/wire/orders.ts"
 import type { ProfileRef } from "./Profiles.ts"
 
 /**
+ * What `esim/topup` needs: the profile (`esimTranNo` or `iccid`), the top-up package, your `transactionId`.
+ *
  * @since 0.1.0
  * @category models
  */

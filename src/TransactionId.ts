@@ -19,6 +19,12 @@ import { transactionIdMaxLength, transactionIdProblem } from "./internal/wire/or
  *
  * @since 0.1.0
  * @category constants
+ * @example
+ * ```ts
+ * import { TransactionId } from "effect-esim-access"
+ *
+ * const fits = (id: string) => id.length <= TransactionId.maxLength // 50
+ * ```
  */
 export const maxLength = transactionIdMaxLength
 
@@ -31,12 +37,23 @@ const problem = transactionIdProblem
  *
  * @since 0.1.0
  * @category schemas
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { TransactionId } from "effect-esim-access"
+ *
+ * // inside your own schemas, e.g. a queued purchase
+ * const Purchase = Schema.Struct({ transactionId: TransactionId.TransactionId, packageCode: Schema.String })
+ * const purchase = Schema.decodeUnknownSync(Purchase)({ transactionId: "shop-order-1042", packageCode: "CKH491" })
+ * ```
  */
 export const TransactionId = Schema.String.check(Schema.makeFilter((s: string) => problem(s) ?? true)).pipe(
   Schema.brand("TransactionId")
 )
 
 /**
+ * A string checked by the {@link TransactionId} schema or {@link validate}.
+ *
  * @since 0.1.0
  * @category models
  */

@@ -51,6 +51,16 @@ const profileIds = {
  *
  * @since 0.1.0
  * @category events
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Profiles, WebhookEvent } from "effect-esim-access"
+ *
+ * const onOrderStatus = (event: WebhookEvent.OrderStatus) =>
+ *   event.content.orderStatus === "GOT_RESOURCE" ?
+ *     Effect.map(Profiles.query({ orderNo: event.content.orderNo }), ({ profiles }) => profiles) :
+ *     Effect.succeed([])
+ * ```
  */
 export const OrderStatus = Schema.Struct({
   _tag: Schema.tagDefaultOmit("OrderStatus"),
@@ -76,6 +86,24 @@ export type OrderStatus = typeof OrderStatus.Type
  *
  * @since 0.1.0
  * @category events
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { WebhookEvent } from "effect-esim-access"
+ *
+ * const event = Schema.decodeUnknownSync(WebhookEvent.EsimStatusEvent)({
+ *   notifyType: "ESIM_STATUS",
+ *   content: {
+ *     iccid: "89852245280001354019",
+ *     orderNo: "B25010112340001",
+ *     esimTranNo: "25010112340001",
+ *     transactionId: "shop-order-1042",
+ *     esimStatus: "IN_USE",
+ *     smdpStatus: "ENABLED"
+ *   }
+ * })
+ * event._tag // "EsimStatus"
+ * ```
  */
 export const EsimStatusEvent = Schema.Struct({
   _tag: Schema.tagDefaultOmit("EsimStatus"),
@@ -97,6 +125,8 @@ export const EsimStatusEvent = Schema.Struct({
 })
 
 /**
+ * An `ESIM_STATUS` event, as decoded by {@link EsimStatusEvent} (`_tag: "EsimStatus"`).
+ *
  * @since 0.1.0
  * @category events
  */
@@ -107,6 +137,17 @@ export type EsimStatus = typeof EsimStatusEvent.Type
  *
  * @since 0.1.0
  * @category events
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * // the traveller installed the profile
+ * const onEvent = WebhookReceiver.match({
+ *   SmdpEvent: (event) =>
+ *     event.content.smdpStatus === "ENABLED" ? Effect.log("installed", event.content.iccid, event.content.eid) : Effect.void
+ * })
+ * ```
  */
 export const SmdpEvent = Schema.Struct({
   _tag: Schema.tagDefaultOmit("SmdpEvent"),
@@ -136,6 +177,18 @@ export type SmdpEvent = typeof SmdpEvent.Type
  *
  * @since 0.1.0
  * @category events
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { DataVolume, WebhookReceiver } from "effect-esim-access"
+ *
+ * const onEvent = WebhookReceiver.match({
+ *   DataUsage: (event) =>
+ *     event.content.remainThreshold <= 0.2 ?
+ *       Effect.logWarning(`offer a top-up: ${DataVolume.format(event.content.remain)} left on ${event.content.iccid}`) :
+ *       Effect.void
+ * })
+ * ```
  */
 export const DataUsage = Schema.Struct({
   _tag: Schema.tagDefaultOmit("DataUsage"),
@@ -166,6 +219,16 @@ export type DataUsage = typeof DataUsage.Type
  *
  * @since 0.1.0
  * @category events
+ * @example
+ * ```ts
+ * import { DateTime, Effect } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * const onEvent = WebhookReceiver.match({
+ *   ValidityUsage: (event) =>
+ *     Effect.log(`${event.content.iccid} expires ${DateTime.formatIso(event.content.expiredTime)}`)
+ * })
+ * ```
  */
 export const ValidityUsage = Schema.Struct({
   _tag: Schema.tagDefaultOmit("ValidityUsage"),
@@ -192,6 +255,17 @@ export type ValidityUsage = typeof ValidityUsage.Type
  *
  * @since 0.1.0
  * @category events
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * // the receiver answers CHECK_HEALTH by itself; to see it too, pass handleCheckHealth
+ * const Webhooks = WebhookReceiver.layer(
+ *   WebhookReceiver.match({ CheckHealth: () => Effect.log("eSIM Access accepted the webhook URL") }),
+ *   { handleCheckHealth: true }
+ * )
+ * ```
  */
 export const CheckHealth = Schema.Struct({
   _tag: Schema.tagDefaultOmit("CheckHealth"),
@@ -233,6 +307,15 @@ const UnknownType = Schema.Struct({
  *
  * @since 0.1.0
  * @category events
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookEvent } from "effect-esim-access"
+ *
+ * WebhookEvent.decode({ notifyType: "PAYMENT_RECEIVED", content: { amount: 10 } }).pipe(
+ *   Effect.map((event) => (event._tag === "Unknown" ? event.raw["content"] : undefined)) // { amount: 10 }
+ * )
+ * ```
  */
 export const Unknown = Schema.Record(Schema.String, Schema.Unknown).pipe(
   Schema.decodeTo(
@@ -294,6 +377,15 @@ export const WebhookEvent = Schema.Union([
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookEvent } from "effect-esim-access"
+ *
+ * WebhookEvent.decode({ notifyType: "DATA_USAGE", content: { iccid: "8985" } }).pipe(
+ *   Effect.catchTag("WebhookDecodeError", (e) => Effect.logWarning(`rejected at ${e.path}: ${e.message}`))
+ * )
+ * ```
  */
 export class WebhookDecodeError extends Schema.TaggedError<WebhookDecodeError>()("WebhookDecodeError", {
   path: Schema.String,
@@ -366,6 +458,17 @@ export const decodeJson = (text: string): Effect.Effect<WebhookEvent, WebhookDec
  *
  * @since 0.1.0
  * @category encoding
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookEvent } from "effect-esim-access"
+ *
+ * // a recorded event, re-encoded as the request body of a test
+ * const body = WebhookEvent.decode({
+ *   notifyType: "ORDER_STATUS",
+ *   content: { orderNo: "B25010112340001", orderStatus: "GOT_RESOURCE" }
+ * }).pipe(Effect.flatMap(WebhookEvent.encode), Effect.map((json) => JSON.stringify(json)))
+ * ```
  */
 export const encode: (event: WebhookEvent) => Effect.Effect<unknown, Schema.SchemaError> = Schema.encodeEffect(
   WebhookEvent

@@ -278,7 +278,7 @@ export interface LayerOptions extends Options {
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * What {@link WebhookDedupeStore.claim} found: `claimed` (new: the caller handles it), `duplicate` (already handled)
+ * What {@link DedupeStore.claim} found: `claimed` (new: the caller handles it), `duplicate` (already handled)
  * or `in-flight` (another delivery of it is being handled now).
  *
  * @since 0.1.0

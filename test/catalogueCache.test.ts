@@ -306,7 +306,7 @@ describe("CatalogueCache", () => {
       const exit = yield* advance(Effect.all(Array.from({ length: 10 }, () => Packages.list())), 0)
       assert.strictEqual(successOf(exit).length, 10)
       assert.strictEqual(yield* count(), 1)
-    }).pipe(Effect.provide(withCache({}, handlers, { rateLimit: { limit: 1, window: "1 second" } }))))
+    }).pipe(Effect.provide(withCache({}, handlers, { rateLimit: { limit: 1, window: "1 second", margin: 0 } }))))
 
   it.effect("invalidate drops every entry", () =>
     Effect.gen(function*() {

@@ -87,7 +87,9 @@ describe("interruption releases the rate-limit slot, the timers and the fibers",
       for (const fiber of [a, b, d, e]) assert.isTrue(Exit.isSuccess(yield* Fiber.await(fiber)))
       assert.deepStrictEqual(yield* requestTimes, [0, 0, 1_000, 1_000])
       yield* assertNothingLeft(counter)
-    }).pipe(Effect.provide(EsimAccessTest.layer(okBalance, { rateLimit: { limit: 2, window: "1 second" } }))))
+    }).pipe(
+      Effect.provide(EsimAccessTest.layer(okBalance, { rateLimit: { limit: 2, window: "1 second", margin: 0 } }))
+    ))
 
   it.effect("mid-HTTP under the simulator's latency fault: the next call starts on schedule, nothing pending", () =>
     Effect.gen(function*() {
@@ -120,7 +122,7 @@ describe("interruption releases the rate-limit slot, the timers and the fibers",
           EsimAccessConfig.layer({
             accessCode: Simulator.defaultAccessCode,
             baseUrl: Simulator.baseUrl,
-            rateLimit: { limit: 1, window: "1 second" },
+            rateLimit: { limit: 1, window: "1 second", margin: 0 },
             retry: false
           }),
           Simulator.layer({ catalogue: "fixtures", rateLimit: false })
@@ -149,7 +151,7 @@ describe("interruption releases the rate-limit slot, the timers and the fibers",
     }).pipe(
       Effect.provide(
         EsimAccessTest.layer(() => EsimAccessTest.status(503), {
-          rateLimit: { limit: 2, window: "1 second" },
+          rateLimit: { limit: 2, window: "1 second", margin: 0 },
           retry: { base: "1 second", jitter: false }
         })
       )
@@ -243,7 +245,7 @@ describe("interruption releases the rate-limit slot, the timers and the fibers",
               pager: { pageNum, pageSize: 5, total: 100 }
             })
           return pageNum < 3 ? page() : slow("20 seconds", page)()
-        }, { rateLimit: { limit: 3, window: "1 second" }, retry: false })
+        }, { rateLimit: { limit: 3, window: "1 second", margin: 0 }, retry: false })
       )
     ))
 })
@@ -315,7 +317,7 @@ describe("interruption against a real server closes the socket", () => {
         const config = EsimAccessConfig.layer({
           accessCode: "test-access-code",
           baseUrl: server.url,
-          rateLimit: { limit: 2, window: "1 second" },
+          rateLimit: { limit: 2, window: "1 second", margin: 0 },
           retry: false
         })
         const layer = Layer.merge(config, client)

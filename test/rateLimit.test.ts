@@ -31,7 +31,7 @@ describe("the shared sliding-window rate limiter", () => {
       const starts = times(yield* EsimAccessTest.requests)
       assert.strictEqual(starts.length, 20)
       assert.isAtMost(maxInWindow(starts, 1000), 8)
-      assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 8, 2000: 4 })
+      assert.deepStrictEqual(counts(starts), { 0: 8, 1040: 8, 2080: 4 })
     }).pipe(Effect.provide(withDefaults(ok))))
 
   it.effect("calls of different endpoints share one budget", () =>
@@ -46,7 +46,7 @@ describe("the shared sliding-window rate limiter", () => {
       assert.isTrue(Exit.isSuccess(exit))
       const starts = times(yield* EsimAccessTest.requests)
       assert.isAtMost(maxInWindow(starts, 1000), 8)
-      assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 4 })
+      assert.deepStrictEqual(counts(starts), { 0: 8, 1040: 4 })
     }).pipe(
       Effect.provide(
         withDefaults({
@@ -59,7 +59,7 @@ describe("the shared sliding-window rate limiter", () => {
 
   it.effect("the window slides: starts spread over time are limited per sliding second", () =>
     Effect.gen(function*() {
-      // 6 calls at t=0, then 6 more at t=600: only 2 may start before t=1000
+      // 6 calls at t=0, then 6 more at t=600: only 2 may start before t=1040 (1 second + the 40 ms margin)
       const first = yield* Effect.forkChild(concurrent(6))
       yield* TestClock.adjust(600)
       const second = yield* Effect.forkChild(concurrent(6))
@@ -68,21 +68,21 @@ describe("the shared sliding-window rate limiter", () => {
       yield* Fiber.join(second)
       const starts = times(yield* EsimAccessTest.requests)
       assert.isAtMost(maxInWindow(starts, 1000), 8)
-      assert.deepStrictEqual(counts(starts), { 0: 6, 600: 2, 1000: 4 })
+      assert.deepStrictEqual(counts(starts), { 0: 6, 600: 2, 1040: 4 })
     }).pipe(Effect.provide(withDefaults(ok))))
 
-  it.effect("a call 1 ms before the window ends waits exactly that 1 ms", () =>
+  it.effect("a call 1 ms before the window (1 second + 40 ms margin) ends waits exactly that 1 ms", () =>
     Effect.gen(function*() {
       yield* Effect.forkChild(concurrent(8))
-      yield* TestClock.adjust(999)
+      yield* TestClock.adjust(1039)
       const late = yield* Effect.forkChild(Balance.query())
       yield* TestClock.adjust(0)
       assert.strictEqual((yield* EsimAccessTest.requests).length, 8)
       yield* TestClock.adjust(1)
       assert.isTrue(Exit.isSuccess(yield* Fiber.await(late)))
       const starts = times(yield* EsimAccessTest.requests)
-      assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 1 })
-      assert.isAtMost(maxInWindow(starts, 1000), 8)
+      assert.deepStrictEqual(counts(starts), { 0: 8, 1040: 1 })
+      assert.isAtMost(maxInWindow(starts, 1040), 8)
     }).pipe(Effect.provide(withDefaults(ok))))
 
   it.effect("retries pass through the limiter", () =>
@@ -93,7 +93,7 @@ describe("the shared sliding-window rate limiter", () => {
       const starts = times(yield* EsimAccessTest.requests)
       assert.strictEqual(starts.length, 16)
       assert.isAtMost(maxInWindow(starts, 1000), 8)
-      assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 8 })
+      assert.deepStrictEqual(counts(starts), { 0: 8, 1040: 8 })
     }).pipe(
       Effect.provide(
         withDefaults((request) => request.index <= 8 ? EsimAccessTest.status(503) : ok(), {
@@ -116,7 +116,23 @@ describe("the shared sliding-window rate limiter", () => {
       const starts = times(yield* EsimAccessTest.requests)
       assert.isAtMost(maxInWindow(starts, 500), 3)
       assert.deepStrictEqual(counts(starts), { 0: 3, 500: 3, 1000: 1 })
+    }).pipe(Effect.provide(withDefaults(ok, { rateLimit: { limit: 3, window: "500 millis", margin: 0 } }))))
+
+  it.effect("the default 40 ms margin applies to a custom window too", () =>
+    Effect.gen(function*() {
+      const exit = yield* advance(concurrent(7), "10 seconds")
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 3, 540: 3, 1080: 1 })
     }).pipe(Effect.provide(withDefaults(ok, { rateLimit: { limit: 3, window: "500 millis" } }))))
+
+  it.effect("a custom margin replaces the default one", () =>
+    Effect.gen(function*() {
+      const exit = yield* advance(concurrent(5), "10 seconds")
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 2, 600: 2, 1200: 1 })
+    }).pipe(
+      Effect.provide(withDefaults(ok, { rateLimit: { limit: 2, window: "500 millis", margin: "100 millis" } }))
+    ))
 
   it.effect("each config layer has its own limiter", () =>
     Effect.gen(function*() {
@@ -142,14 +158,14 @@ describe("the shared sliding-window rate limiter", () => {
       assert.isTrue(Exit.isSuccess(yield* Fiber.await(next)))
       const starts = times(yield* EsimAccessTest.requests)
       assert.strictEqual(starts.length, 16)
-      assert.deepStrictEqual(counts(starts), { 0: 8, 1000: 8 })
+      assert.deepStrictEqual(counts(starts), { 0: 8, 1040: 8 })
     }).pipe(Effect.provide(withDefaults(ok))))
 
   it.effect("interrupting the call that holds the head of the queue frees it", () =>
     Effect.gen(function*() {
       yield* Effect.forkChild(concurrent(8))
       yield* TestClock.adjust(1)
-      // the first waiter sleeps inside the limiter until t=1000; interrupt it mid-sleep
+      // the first waiter sleeps inside the limiter until t=1040; interrupt it mid-sleep
       const head = yield* Effect.forkChild(Balance.query())
       yield* TestClock.adjust(1)
       const behind = yield* Effect.forkChild(Balance.query())
@@ -157,6 +173,6 @@ describe("the shared sliding-window rate limiter", () => {
       yield* Fiber.interrupt(head)
       yield* TestClock.adjust("2 seconds")
       assert.isTrue(Exit.isSuccess(yield* Fiber.await(behind)))
-      assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 8, 1000: 1 })
+      assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 8, 1040: 1 })
     }).pipe(Effect.provide(withDefaults(ok))))
 })

@@ -32,15 +32,25 @@ const captureLogs = () => {
 
 const memoryLimiter = Effect.provide(RateLimiter.make, RateLimiter.layerStoreMemory)
 
-/** Takes `n` starts from `limit` at the given arrival offsets (TestClock); answers the start times. */
+/**
+ * Takes a start from `limit` at each of the given arrival times (TestClock); answers the start times.
+ *
+ * Every fiber arrives through a TestClock sleep, one millisecond later than asked (subtracted again from the start
+ * times): `adjust` waits for the fibers each sleep wakes, and for the fibers those resume, to suspend before it looks
+ * at the next sleep. A `sleep(0)` returns at once instead, so fibers arriving at 0 would run untracked; `adjust`
+ * would see none of the sleeps they are still about to register (behind the limiter's lock), jump to its end, and
+ * leave them sleeping past it for ever.
+ */
 const startTimes = (limit: RateLimitInternal.RateLimit, arrivals: ReadonlyArray<number>) =>
   Effect.gen(function*() {
     const starts: Array<number> = []
     const fibers = yield* Effect.forEach(arrivals, (at) =>
       Effect.forkChild(
-        Effect.sleep(Duration.millis(at)).pipe(
+        Effect.sleep(Duration.millis(at + 1)).pipe(
           Effect.andThen(limit.take),
-          Effect.andThen(Effect.clockWith((clock) => Effect.sync(() => starts.push(clock.currentTimeMillisUnsafe()))))
+          Effect.andThen(
+            Effect.clockWith((clock) => Effect.sync(() => starts.push(clock.currentTimeMillisUnsafe() - 1)))
+          )
         )
       ))
     yield* TestClock.adjust(Duration.seconds(arrivals.length + 10))

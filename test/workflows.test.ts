@@ -576,7 +576,9 @@ describe("Profiles.stream", () => {
       assert.deepStrictEqual(times(yield* EsimAccessTest.requests), [0, 0, 1000, 1000, 2000])
     }).pipe(
       Effect.provide(
-        EsimAccessTest.layer({ "esim/query": pagedServer(22) }, { rateLimit: { limit: 2, window: "1 second" } })
+        EsimAccessTest.layer({ "esim/query": pagedServer(22) }, {
+          rateLimit: { limit: 2, window: "1 second", margin: 0 }
+        })
       )
     ))
 })
@@ -765,7 +767,9 @@ describe("Usage.checkAll", () => {
       assert.isAtMost(maxInWindow(starts, 1000), 2)
     }).pipe(
       Effect.provide(
-        EsimAccessTest.layer({ "esim/usage/query": usageServer() }, { rateLimit: { limit: 2, window: "1 second" } })
+        EsimAccessTest.layer({ "esim/usage/query": usageServer() }, {
+          rateLimit: { limit: 2, window: "1 second", margin: 0 }
+        })
       )
     ))
 
@@ -777,7 +781,9 @@ describe("Usage.checkAll", () => {
       assert.deepStrictEqual(times(yield* EsimAccessTest.requests), [0, 0, 1000])
     }).pipe(
       Effect.provide(
-        EsimAccessTest.layer({ "esim/usage/query": usageServer() }, { rateLimit: { limit: 2, window: "1 second" } })
+        EsimAccessTest.layer({ "esim/usage/query": usageServer() }, {
+          rateLimit: { limit: 2, window: "1 second", margin: 0 }
+        })
       )
     ))
 

@@ -1,8 +1,8 @@
 /**
- * The shared limiter: at most `limit` request starts in any sliding window of `window` (8 per second for an
- * eSIM Access account, reference §6). A log of the last `limit` start times; a start waits until the oldest of
- * them leaves the window. Fixed windows and token buckets both allow bursts of up to 2 × limit across a window
- * edge, which the API would reject, so neither is used here.
+ * The limiters. The default one: at most `limit` request starts in any sliding window of `window` plus a small
+ * margin (8 per second for an eSIM Access account, reference §6). A log of the last `limit` start times; a start
+ * waits until the oldest of them leaves the window. Fixed windows and token buckets both allow bursts of up to
+ * 2 × limit across a window edge, which the API would reject, so neither is used here.
  *
  * Starts are granted in arrival order. Interrupting a waiting fiber releases its place; a start that was granted
  * stays counted, as the API counts it.
@@ -19,9 +19,20 @@ export interface RateLimit {
 
 export const unlimited: RateLimit = { take: Effect.void }
 
-export const slidingWindow = (options: { readonly limit: number; readonly window: Duration.Input }): RateLimit => {
+/**
+ * At most `limit` starts in any sliding `window + margin`. The margin is for the way to the API: requests that
+ * start at a window's edge reach the API a little later or a little earlier than each other (event loop, connection,
+ * network), and without it one that comes in late followed by one that comes in early puts `limit + 1` into a
+ * sliding `window` there.
+ */
+export const slidingWindow = (options: {
+  readonly limit: number
+  readonly window: Duration.Input
+  readonly margin?: Duration.Input | undefined
+}): RateLimit => {
   const limit = Math.max(1, Math.floor(options.limit))
-  const windowMillis = Duration.toMillis(Duration.fromInputUnsafe(options.window))
+  const windowMillis = Duration.toMillis(Duration.fromInputUnsafe(options.window)) +
+    Math.max(0, Duration.toMillis(Duration.fromInputUnsafe(options.margin ?? 0)))
   const lock = Semaphore.makeUnsafe(1)
   // ring buffer of the last `limit` start times
   const starts: Array<number> = []

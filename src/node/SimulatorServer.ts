@@ -12,6 +12,8 @@ import { createServer } from "node:http"
 import * as Simulator from "../Simulator.ts"
 
 /**
+ * Options of {@link layer}: the simulator's options plus where to listen.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -27,6 +29,21 @@ export interface Options extends Simulator.Options {
  *
  * @since 0.1.0
  * @category services
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Balance, EsimAccessConfig } from "effect-esim-access"
+ * import { layer, SimulatorServer } from "effect-esim-access/node/SimulatorServer"
+ *
+ * // the client over real HTTP, against the server on a free port
+ * const program = Effect.gen(function*() {
+ *   const { accessCode, url } = yield* SimulatorServer
+ *   return yield* Balance.query().pipe(
+ *     Effect.provide(Layer.merge(EsimAccessConfig.layer({ accessCode, baseUrl: url }), FetchHttpClient.layer))
+ *   )
+ * }).pipe(Effect.provide(layer({ port: 0, catalogue: "fixtures" })))
+ * ```
  */
 export class SimulatorServer extends Context.Service<SimulatorServer, {
   /** e.g. `http://127.0.0.1:4010` */

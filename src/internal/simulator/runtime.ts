@@ -6,7 +6,7 @@
  * @internal
  */
 import { Clock, Effect, Fiber, Result, Scope, Semaphore } from "effect"
-import type * as WebhookEvent from "../../WebhookEvent.ts"
+import * as WebhookEvent from "../../WebhookEvent.ts"
 import * as State from "./state.ts"
 import type { Sender } from "./webhook.ts"
 
@@ -23,6 +23,9 @@ export interface Runtime {
   readonly sender: Sender
 }
 
+const asOnTheWire = (event: WebhookEvent.WebhookEvent): Effect.Effect<WebhookEvent.WebhookEvent> =>
+  WebhookEvent.encode(event).pipe(Effect.flatMap(WebhookEvent.decode), Effect.orElseSucceed(() => event))
+
 export const make = (options: {
   readonly config: State.Config
   readonly initial: State.State
@@ -37,9 +40,11 @@ export const make = (options: {
     const log: Array<WebhookEvent.WebhookEvent> = []
     let timer: { readonly at: number; readonly fiber: Fiber.Fiber<void> } | undefined
 
-    const commit = (next: State.State, events: ReadonlyArray<WebhookEvent.WebhookEvent>) =>
+    const commit = (next: State.State, generated: ReadonlyArray<WebhookEvent.WebhookEvent>) =>
       Effect.gen(function*() {
         state = next
+        // the log keeps each event as a receiver decodes it: the wire carries whole seconds (§4.1), the state millis
+        const events = yield* Effect.forEach(generated, asOnTheWire)
         log.push(...events)
         yield* sender.send(next.webhook, events)
       })
