@@ -10,7 +10,9 @@
 import * as os from "node:os"
 import { hasGc, quick, type Result, runs, table } from "./support.ts"
 
-const benchmarks: ReadonlyArray<readonly [string, () => Promise<{ readonly run: () => Promise<Result> }>]> = [
+const benchmarks: ReadonlyArray<
+  readonly [string, () => Promise<{ readonly run: () => Promise<Result | ReadonlyArray<Result>> }>]
+> = [
   ["catalogue", () => import("./catalogue.ts")],
   ["overhead", () => import("./overhead.ts")],
   ["ratelimit", () => import("./rateLimit.ts")],
@@ -28,14 +30,27 @@ console.log(
   }, ${runs} runs after warm-up, ${hasGc ? "--expose-gc" : "no --expose-gc (heap figures are less exact)"}`
 )
 
+/** Every benchmark ends within 15 minutes (the rate-limit one takes about 5), or the run fails. */
+const deadlineMillis = 15 * 60_000
+const withDeadline = <A>(name: string, promise: Promise<A>): Promise<A> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${name} did not finish within ${deadlineMillis / 60_000} minutes`)),
+      deadlineMillis
+    )
+  })
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
+}
+
 const results: Array<Result> = []
 let failed = false
 for (const [name, load] of selected) {
   process.stdout.write(`running ${name} ... `)
   const started = performance.now()
   try {
-    const result = await (await load()).run()
-    results.push(result)
+    const result = await withDeadline(name, (await load()).run())
+    results.push(...(Array.isArray(result) ? result : [result as Result]))
     console.log(`${((performance.now() - started) / 1000).toFixed(1)} s`)
   } catch (error) {
     failed = true
@@ -50,6 +65,8 @@ console.log()
 for (const r of results) {
   for (const line of r.details) console.log(`- ${r.name}: ${line}`)
 }
+console.log()
+console.log(`${results.filter((r) => r.pass).length} of ${results.length} targets met`)
 if (failed) process.exitCode = 1
 // the servers and runtimes are closed; anything left (keep-alive sockets) must not hold the process
 process.exit()

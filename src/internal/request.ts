@@ -179,6 +179,49 @@ const retryAfterFailure = <A, R>(
     )
   })
 
+interface Prepared<Req extends Schema.Top, Res extends Schema.Top> {
+  readonly encode: (input: Req["Type"]) => Effect.Effect<unknown, Schema.SchemaError, Req["EncodingServices"]>
+  /** decodes the `obj` of a fresh `JSON.parse` (nothing else holds it, see wire/fastDecode.ts) */
+  readonly decodeObj: (obj: unknown) => Effect.Effect<Res["Type"], Schema.SchemaError, Res["DecodingServices"]>
+}
+
+// an endpoint's encoder and decoder, built on its first call (the fast decoder compiles its schema once)
+const preparedCache = new WeakMap<Endpoint<Schema.Top, Schema.Top>, Prepared<Schema.Top, Schema.Top>>()
+
+const prepared = <Req extends Schema.Top, Res extends Schema.Top>(endpoint: Endpoint<Req, Res>): Prepared<Req, Res> => {
+  const hit = preparedCache.get(endpoint) as Prepared<Req, Res> | undefined
+  if (hit !== undefined) return hit
+  const made: Prepared<Req, Res> = {
+    encode: Schema.encodeUnknownEffect(endpoint.request),
+    decodeObj: FastDecode.decodeUnknownEffect(endpoint.response, { json: true })
+  }
+  preparedCache.set(endpoint, made as unknown as Prepared<Schema.Top, Schema.Top>)
+  return made
+}
+
+interface Resolved {
+  readonly accessCode: string
+  readonly scrub: Scrub
+  /** why no request can be sent with this configuration (checked before sending, never retried) */
+  readonly problem: string | undefined
+}
+
+// what every call derives from a configuration, once per configuration
+const resolvedCache = new WeakMap<EsimAccessConfig["Service"], Resolved>()
+
+const resolved = (config: EsimAccessConfig["Service"]): Resolved => {
+  const hit = resolvedCache.get(config)
+  if (hit !== undefined) return hit
+  const accessCode = Redacted.value(config.accessCode)
+  const made: Resolved = {
+    accessCode,
+    scrub: makeScrub([accessCode, config.secretKey === undefined ? undefined : Redacted.value(config.secretKey)]),
+    problem: accessCode === "" ? "the access code is empty" : badBaseUrl(config.baseUrl)
+  }
+  resolvedCache.set(config, made)
+  return made
+}
+
 /**
  * Runs one endpoint call.
  */
@@ -194,7 +237,8 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
     const path = endpoint.path
     const config = yield* EsimAccessConfig
     const client = yield* HttpClient.HttpClient
-    const encoded = yield* Schema.encodeUnknownEffect(endpoint.request)(input).pipe(
+    const { decodeObj, encode } = prepared(endpoint)
+    const encoded = yield* encode(input).pipe(
       Effect.mapError((error) => {
         const { message, path: field } = shortMessage(error, [])
         return new Errors.InvalidRequest({
@@ -204,21 +248,14 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
         })
       })
     )
-    const accessCode = Redacted.value(config.accessCode)
-    if (accessCode === "") {
-      return yield* new Errors.InvalidRequest({ code: "client", endpoint: path, message: "the access code is empty" })
-    }
-    const urlProblem = badBaseUrl(config.baseUrl)
-    if (urlProblem !== undefined) {
-      return yield* new Errors.InvalidRequest({ code: "client", endpoint: path, message: urlProblem })
+    const { accessCode, scrub, problem } = resolved(config)
+    if (problem !== undefined) {
+      return yield* new Errors.InvalidRequest({ code: "client", endpoint: path, message: problem })
     }
     // serialised once: every attempt sends (and signs) these exact bytes
     const body = JSON.stringify(encoded)
     const url = `${config.baseUrl}/api/v1/open/${path}`
-    const scrub = makeScrub([accessCode, config.secretKey === undefined ? undefined : Redacted.value(config.secretKey)])
     const timeout = endpoint.slow === true ? config.catalogueTimeout : config.timeout
-    // the obj of a fresh JSON.parse (see the decode below): nothing else holds it
-    const decodeObj = FastDecode.decodeUnknownEffect(endpoint.response, { json: true })
     let attempt = 0
 
     const readResponse = (response: HttpClientResponse.HttpClientResponse) =>
@@ -346,5 +383,8 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
     )
   }).pipe(
     Effect.updateService(Headers.CurrentRedactedNames, (names) => [...names, ...secretHeaders]),
-    Effect.withSpan(`EsimAccess.${endpoint.path}`, { attributes: { "esim_access.endpoint": endpoint.path } })
+    // no stack trace: it would point here, not at the caller's code, and capturing it is a third of the span's cost
+    Effect.withSpan(`EsimAccess.${endpoint.path}`, { attributes: { "esim_access.endpoint": endpoint.path } }, {
+      captureStackTrace: false
+    })
   )
