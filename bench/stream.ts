@@ -99,7 +99,8 @@ export const run = async (): Promise<Result> => {
     const start = heapUsed()
     peak = start
     let count = 0
-    for (let pageNum = 1;; pageNum++) {
+    // bounded: never more pages than the total needs, plus the empty one that ends it
+    for (let pageNum = 1; pageNum <= Math.ceil(total / pageSize) + 1; pageNum++) {
       const { profiles } = await runtime.runPromise(Profiles.query({ ...params, pager: { pageNum, pageSize } }))
       count += profiles.length
       sample()

@@ -119,7 +119,10 @@ const simulated = (allocated: Deferred.Deferred<void>) =>
       yield* step("The traveller installs the eSIM and uses data")
       const ref = { esimTranNo: profile.esimTranNo }
       yield* simulator.install(ref)
-      yield* simulator.consume(ref, Math.round(profile.totalVolume * 0.85))
+      // in two sittings: 55 % of the plan (the 50 % alert), then 30 % more (the 80 % alert)
+      yield* simulator.consume(ref, Math.round(profile.totalVolume * 0.55))
+      yield* simulator.flush
+      yield* simulator.consume(ref, Math.round(profile.totalVolume * 0.3))
       yield* simulator.flush
 
       yield* step("Top-up")

@@ -180,13 +180,36 @@ export const scan = (): Report => {
   return { gaps, examples }
 }
 
+/**
+ * The ```ts blocks of the Markdown documents (README.md, CONTRIBUTING.md): each must compile on its own, as a user
+ * pastes it. A block that shows output or a shell session uses another language tag (`sh`, `text`).
+ */
+export const markdownExamples = (files: ReadonlyArray<string> = ["README.md", "CONTRIBUTING.md"]) =>
+  files.flatMap((file): ReadonlyArray<Example> => {
+    const found: Array<Example> = []
+    let current: { line: number; body: Array<string> } | undefined
+    let heading = "(top)"
+    fs.readFileSync(path.join(root, file), "utf8").split("\n").forEach((line, index) => {
+      if (current === undefined) {
+        if (/^#+ /.test(line)) heading = line.replace(/^#+ /, "")
+        if (/^```(ts|typescript)\s*$/.test(line.trim())) current = { line: index + 2, body: [] }
+      } else if (line.trim() === "```") {
+        found.push({ file, line: current.line, name: heading, code: current.body.join("\n") })
+        current = undefined
+      } else {
+        current.body.push(line)
+      }
+    })
+    return found
+  })
+
 /** Writes the examples as modules and type-checks them with the repository's settings. */
 export const compileExamples = (examples: ReadonlyArray<Example>): ReadonlyArray<string> => {
   fs.rmSync(outDir, { recursive: true, force: true })
   fs.mkdirSync(outDir, { recursive: true })
   const origin = new Map<string, Example>()
   const files = examples.map((example, index) => {
-    const base = path.basename(example.file, ".ts").replace(/[^A-Za-z0-9]/g, "_")
+    const base = path.basename(example.file).replace(/\.ts$/, "").replace(/[^A-Za-z0-9]/g, "_")
     const name = path.join(outDir, `${base}.${example.name.replace(/[^A-Za-z0-9]/g, "_")}.${index}.ts`)
     fs.writeFileSync(name, `${example.code}\n\nexport {}\n`)
     origin.set(name, example)
@@ -217,7 +240,8 @@ export const compileExamples = (examples: ReadonlyArray<Example>): ReadonlyArray
 
 if (import.meta.main) {
   const started = Date.now()
-  const { examples, gaps } = scan()
+  const { examples: jsDoc, gaps } = scan()
+  const examples = [...jsDoc, ...markdownExamples()]
   for (const gap of gaps) console.log(`${gap.file}:${gap.line} ${gap.name}: missing ${gap.missing.join(", ")}`)
   const errors = compileExamples(examples)
   for (const error of errors) console.log(error)

@@ -47,15 +47,21 @@ export interface RetryOptions {
  * arrives early put nine into one of the API's seconds, and the ninth is answered HTTP 429. Raise it when your
  * latency to the API varies by more than about 30 ms.
  *
+ * An option that cannot limit anything never turns the limiter off; it falls back to its default, the account's
+ * limit being the safe choice: a `limit` that is not a finite number of at least 1 (`NaN`, `0`, `-1`, `Infinity`)
+ * is 8 (a fraction is rounded down), a `window` that is not a finite, positive duration (`NaN`, `0`, negative,
+ * `Infinity`) is 1 second, and a `margin` that is not a finite duration of at least zero is 40 millis. Turn the
+ * limiter off with `rateLimit: false`, never with options.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface RateLimitOptions {
-  /** starts per window; default 8 */
+  /** starts per window, a finite number of at least 1; default (and for anything else) 8 */
   readonly limit?: number
-  /** default 1 second */
+  /** a finite, positive duration; default (and for anything else) 1 second */
   readonly window?: Duration.Input
-  /** added to `window`; default 40 millis */
+  /** added to `window`, a finite duration of at least zero; default (and for anything else) 40 millis */
   readonly margin?: Duration.Input
 }
 

@@ -278,8 +278,9 @@ export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError"
 }) {}
 
 /**
- * `Orders.createAndAwaitProfiles` gave up waiting for allocation. The order exists and is paid for: resume with
- * `Profiles.query({ orderNo })` later, or wait for its `ORDER_STATUS` webhook.
+ * `Orders.createAndAwaitProfiles` gave up waiting for allocation: its deadline passed, or its polling schedule
+ * ended. The order exists and is paid for: resume with `Profiles.query({ orderNo })` later, or wait for its
+ * `ORDER_STATUS` webhook.
  *
  * @since 0.1.0
  * @category errors

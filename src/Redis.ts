@@ -4,8 +4,8 @@
  * and the `Redis` service).
  *
  * Platform-neutral: this module needs a `Redis` service (`effect/persistence/Redis`) and nothing else. On Node,
- * `effect-esim-access/node/Redis` provides one with the `redis` client (`@effect/platform-node` `NodeRedis`); any
- * other implementation of the service works too. Not re-exported from the package root, so importing the root
+ * `effect-esim-access/node/Redis` provides one with the `redis` client (`@effect/platform-node` `NodeRedis`), and
+ * the layers below with their connection bundled; any other implementation of the service works too. Not re-exported from the package root, so importing the root
  * never loads a Redis client.
  *
  * - {@link withRateLimit}: turns an `EsimAccessConfig` layer into one whose limiter is shared by every process of
@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Layer, Redacted } from "effect"
+import { Cause, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
 import { EsimAccessConfig } from "./EsimAccessConfig.ts"
 import type { RateLimit } from "./EsimAccessConfig.ts"
@@ -188,11 +188,23 @@ export const withRateLimit = (options: RateLimitOptions = {}) =>
  * ```ts
  * import type * as EsimAccessRedis from "effect-esim-access/Redis"
  *
- * const options: EsimAccessRedis.WebhookStoreOptions = { prefix: "shop-eu:webhook:", ttl: "2 days" }
+ * const options: EsimAccessRedis.WebhookStoreOptions = {
+ *   accessCode: process.env.ESIM_ACCESS_CODE, // keys per account; the code never reaches Redis
+ *   prefix: "shop-eu:webhook:",
+ *   ttl: "2 days"
+ * }
  * ```
  */
 export interface WebhookStoreOptions {
-  /** the Redis key prefix, followed by the de-duplication key; default `esim-access:webhook:` */
+  /**
+   * The account whose webhooks this store de-duplicates: its access code, as for {@link makeRateLimit}. Keys then
+   * carry the account key ({@link accountKey}, never the access code itself), so several accounts can share one
+   * Redis and prefix without sharing de-duplication state. Without it, keys carry no account part: one namespace
+   * for every receiver on that Redis and prefix, which is right for a single account (or give each account its
+   * own `prefix`).
+   */
+  readonly accessCode?: string | Redacted.Redacted<string> | undefined
+  /** the Redis key prefix, followed by the account key and the de-duplication key; default `esim-access:webhook:` */
   readonly prefix?: string | undefined
   /** how long a handled event is remembered; default 1 day */
   readonly ttl?: Duration.Input | undefined
@@ -213,6 +225,24 @@ export interface WebhookStoreOptions {
  * @category webhook de-duplication
  */
 export const defaultWebhookPrefix = "esim-access:webhook:"
+
+/** the part of every key before the de-duplication key: the prefix, then the account key when there is one */
+const webhookKeyPrefix = (options: WebhookStoreOptions): string => {
+  const prefix = options.prefix ?? defaultWebhookPrefix
+  return options.accessCode === undefined ? prefix : `${prefix}${accountKey(options.accessCode)}:`
+}
+
+/**
+ * A duration option in whole milliseconds for Redis (`PX` takes a positive integer): a duration that is not
+ * positive and finite (`NaN`, `0`, negative, `Infinity`, an unparsable input) falls back to the default.
+ */
+const millisOption = (input: Duration.Input | undefined, fallback: number): number => {
+  if (input === undefined) return fallback
+  const decoded = Duration.fromInput(input)
+  if (Option.isNone(decoded)) return fallback
+  const millis = Math.ceil(Duration.toMillis(decoded.value))
+  return Number.isSafeInteger(millis) && millis > 0 ? millis : fallback
+}
 
 // one script: SET NX PX, or else what the key holds, in one atomic step
 const claimScript = Redis.script(
@@ -240,7 +270,11 @@ return 0
 ).withReturnType<number>()
 
 /**
- * A `WebhookReceiver.DedupeStore` on Redis, shared by every receiver that uses the same Redis and prefix.
+ * A `WebhookReceiver.DedupeStore` on Redis, shared by every receiver that uses the same Redis, prefix and account.
+ *
+ * Keys are `<prefix><account key>:<de-duplication key>` with `accessCode` (e.g.
+ * `esim-access:webhook:3f1c9a0b5d2e7f48:notifyId:…`), and `<prefix><de-duplication key>` without it. Durations
+ * that are not positive and finite fall back to their defaults.
  *
  * - `claim`: `SET <key> <claim token> NX PX <lockTtl>` (atomically with reading the key when it exists): of
  *   concurrent claims across all replicas exactly one is `claimed`; others see `in-flight`, or `duplicate` once
@@ -260,7 +294,7 @@ return 0
  * import * as EsimAccessRedis from "effect-esim-access/Redis"
  *
  * Effect.gen(function*() {
- *   const store = yield* EsimAccessRedis.makeWebhookDedupeStore({ ttl: "2 days" })
+ *   const store = yield* EsimAccessRedis.makeWebhookDedupeStore({ accessCode: "…", ttl: "2 days" })
  *   yield* store.claim("notifyId:abc") // "claimed" on exactly one replica
  * })
  * ```
@@ -270,13 +304,10 @@ export const makeWebhookDedupeStore = (
 ): Effect.Effect<DedupeStore, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
-    const prefix = options.prefix ?? defaultWebhookPrefix
-    const ttl = String(Math.max(1, Math.ceil(Duration.toMillis(Duration.fromInputUnsafe(options.ttl ?? "1 day")))))
-    const lockMillis = Math.max(
-      1,
-      Math.ceil(Duration.toMillis(Duration.fromInputUnsafe(options.lockTtl ?? "5 minutes")))
-    )
-    const timeout = Duration.fromInputUnsafe(options.timeout ?? "2 seconds")
+    const prefix = webhookKeyPrefix(options)
+    const ttl = String(millisOption(options.ttl, 24 * 60 * 60 * 1000))
+    const lockMillis = millisOption(options.lockTtl, 5 * 60 * 1000)
+    const timeout = Duration.millis(millisOption(options.timeout, 2000))
     const claim = redis.eval(claimScript)
     const release = redis.eval(releaseScript)
     // this process's claims, so release touches only its own

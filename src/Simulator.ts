@@ -5,15 +5,16 @@
  * generated ones over 150+ countries and regions), orders, profiles and their lifecycle, webhooks.
  *
  * Two transports share one web-standard handler (`Simulator.handle`): {@link layer}, an in-process `HttpClient`
- * for tests, and {@link serve}, the same simulator mounted on an `HttpServer` (Node:
+ * for tests, and {@link serve}, the same simulator mounted on an `HttpServer` (Node: `serve({ port, host })` from
  * `effect-esim-access/node/SimulatorServer`). Time follows Effect's `Clock`: with `TestClock`, tests drive the
  * allocation delay, expiry and webhook redelivery without waiting.
  *
  * Choices where the API reference is silent: a wrong access code answers 401001; an over-limit request answers
  * HTTP 429 with `Retry-After` (whole seconds) and a plain-text body; a malformed parameter answers 400001; a batch
  * over 30 eSIMs answers 200008; an unknown profile in a lifecycle call answers 310403; a webhook URL that fails
- * CHECK_HEALTH answers 400001; a day pass costs its daily price times `periodNum`; usage is settled at once (the
- * live API lags 2 to 3 hours).
+ * CHECK_HEALTH answers 400001; a day pass costs its daily price times `periodNum` and holds its daily allowance
+ * times `periodNum` (its `packageList` entry too); revoke takes only an active profile (a New one answers 200002:
+ * cancel it); usage is settled at once (the live API lags 2 to 3 hours).
  *
  * @since 0.1.0
  */
@@ -544,8 +545,10 @@ export const httpApp = (
   })
 
 /**
- * The simulator served by the `HttpServer` in context (platform-neutral; for Node use
- * `effect-esim-access/node/SimulatorServer`).
+ * The simulator served by the `HttpServer` in context (platform-neutral: this module holds no Node code). On Node,
+ * `serve({ port, host })` from `effect-esim-access/node/SimulatorServer` is the ready-made form: it takes the same
+ * options plus `port` (default 0, a free port) and `host` (default `127.0.0.1`), brings `NodeHttpServer`, and
+ * provides the listening address as `SimulatorServer`.
  *
  * @since 0.1.0
  * @category layers

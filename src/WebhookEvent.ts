@@ -1,20 +1,36 @@
 /**
  * The events eSIM Access POSTs to your webhook (reference §4), as one `Schema` union discriminated on
  * `notifyType`. Both envelopes decode: the current one (`notifyType`, `notifyId`, `eventGenerateTime`, `content`)
- * and the legacy one (`notifyType`, `content`). Unknown fields are ignored, unknown status values decode as
- * strings, and an unknown `notifyType` decodes to {@link Unknown}, keeping the raw body.
+ * and the legacy one (`notifyType`, `content`); a `null` `notifyId` or `eventGenerateTime` reads as absent. Unknown
+ * fields are ignored, unknown status values decode as strings, and an unknown `notifyType` decodes to
+ * {@link Unknown}, keeping the raw body.
  *
  * @since 0.1.0
  */
-import { Effect, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { Effect, Option, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import { LooseInt, LooseNumber, OpenEnum, UtcTime } from "./internal/wire/codecs.ts"
 import { EsimStatus as EsimStatusValue, SmdpStatus } from "./internal/wire/profiles.ts"
 
+/**
+ * An optional key that may also be `null` on the wire: `null` decodes as an absent key, so the decoded type has no
+ * `null` in it; encoding writes the key only when present.
+ */
+const optionalNullAsAbsent = <S extends Schema.Top>(schema: S) =>
+  Schema.optionalKey(Schema.NullOr(schema)).pipe(
+    Schema.decodeTo(
+      Schema.optionalKey(Schema.toType(schema)),
+      SchemaTransformation.transformOptional<S["Type"], S["Type"] | null>({
+        decode: Option.filter((value): value is S["Type"] => value !== null),
+        encode: (value) => value
+      })
+    )
+  )
+
 const envelope = {
-  /** 32-hex unique event id, for de-duplication; absent in the legacy envelope */
-  notifyId: Schema.optionalKey(Schema.String),
-  /** when eSIM Access generated the event; absent in the legacy envelope */
-  eventGenerateTime: Schema.optionalKey(UtcTime)
+  /** 32-hex unique event id, for de-duplication; absent in the legacy envelope (`null` counts as absent) */
+  notifyId: optionalNullAsAbsent(Schema.String),
+  /** when eSIM Access generated the event; absent in the legacy envelope (`null` counts as absent) */
+  eventGenerateTime: optionalNullAsAbsent(UtcTime)
 }
 
 /**

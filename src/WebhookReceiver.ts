@@ -180,13 +180,43 @@ export const defaultPath = "/esim-access/webhook"
 export const defaultMaxBodySize = 1024 * 1024
 
 /**
+ * The addresses {@link VerifyIpOptions} `proxies` trusts by default: loopback and the private ranges, where reverse
+ * proxies and load balancers usually sit (`127.0.0.0/8`, `::1`, `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`,
+ * `fc00::/7`). IPv4-mapped IPv6 spellings (`::ffff:10.0.0.1`) count as their IPv4 address.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { WebhookReceiver } from "effect-esim-access"
+ *
+ * // your load balancers, plus the defaults
+ * const proxies = [...WebhookReceiver.defaultProxies, "100.64.0.0/10"]
+ * ```
+ */
+export const defaultProxies: ReadonlyArray<string> = [
+  "127.0.0.0/8",
+  "::1",
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "fc00::/7"
+]
+
+/**
  * Sender IP verification.
  *
- * `trustedProxies` is the number of reverse proxies you run in front of the server. With `0` only the address of
- * the connected socket counts and `X-Forwarded-For` is ignored. With `n`, the address checked is the `n`-th entry
- * from the right of `X-Forwarded-For`: the one your outermost proxy appended. Entries further left were written by
- * the client and never count, so a forged `X-Forwarded-For` cannot make an outside request pass. This is only
- * sound when the server can be reached through those proxies alone.
+ * `trustedProxies` is the number of reverse proxies you run in front of the server. With `0` (the default) only the
+ * address of the connected socket counts and `X-Forwarded-For` is ignored. With `n`, the address checked is the
+ * `n`-th entry from the right of `X-Forwarded-For`: the one your outermost proxy appended. Entries further left were
+ * written by the client and never count.
+ *
+ * A header is only believed when it came through your proxies: the socket's peer, and the `n - 1` entries to the
+ * right of the one checked (the addresses of your inner proxies), must all be in `proxies` (default
+ * {@link defaultProxies}: loopback and private ranges). Otherwise the request is answered `403`, so a client that
+ * reaches the server directly cannot pass by writing an allowed address into `X-Forwarded-For`. For the web handler
+ * the peer is the `remoteAddress` your host reports; without one, a request with `trustedProxies >= 1` is answered
+ * `403`. Invalid entries of `allow` and `proxies` are ignored (and logged once).
  *
  * @since 0.1.0
  * @category options
@@ -194,15 +224,24 @@ export const defaultMaxBodySize = 1024 * 1024
  * ```ts
  * import type { WebhookReceiver } from "effect-esim-access"
  *
- * // behind one load balancer, with an extra sender for a staging relay
- * const verifyIp: WebhookReceiver.VerifyIpOptions = { trustedProxies: 1, allow: ["3.1.131.226", "10.20.0.0/16"] }
+ * // behind one load balancer in 10.1.0.0/16, with an extra sender for a staging relay
+ * const verifyIp: WebhookReceiver.VerifyIpOptions = {
+ *   trustedProxies: 1,
+ *   proxies: ["10.1.0.0/16"],
+ *   allow: ["3.1.131.226", "10.20.0.0/16"]
+ * }
  * ```
  */
 export interface VerifyIpOptions {
   /** addresses or CIDR networks; default {@link senderIps} */
   readonly allow?: ReadonlyArray<string> | undefined
-  /** reverse proxies in front of the server; default 0 */
+  /** reverse proxies in front of the server; default 0 (also for `NaN`, `Infinity` or a negative number) */
   readonly trustedProxies?: number | undefined
+  /**
+   * addresses or CIDR networks of your proxies, checked when `trustedProxies >= 1`: the socket's peer and every
+   * `X-Forwarded-For` hop between it and the checked entry must be one of them; default {@link defaultProxies}
+   */
+  readonly proxies?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -218,9 +257,16 @@ export interface VerifyIpOptions {
  * ```
  */
 export interface MemoryStoreOptions {
-  /** most events remembered; the oldest are forgotten first; default 10 000 */
+  /**
+   * most events remembered; the oldest are forgotten first; default 10 000. A value that is not a finite number of
+   * at least 1 (`NaN`, `Infinity`, `0`, negative) falls back to the default, so a bad setting never turns
+   * de-duplication off or lets the store grow without bound.
+   */
   readonly capacity?: number | undefined
-  /** how long a handled event is remembered; default 1 day */
+  /**
+   * how long a handled event is remembered; default 1 day. A duration that is not positive (or `NaN`) falls back
+   * to the default.
+   */
   readonly ttl?: Duration.Input | undefined
 }
 
@@ -241,15 +287,18 @@ export interface MemoryStoreOptions {
  * ```
  */
 export interface Options {
-  /** bytes; larger bodies get `413` (checked against Content-Length, then while reading); default 1 MiB */
+  /**
+   * bytes; larger bodies get `413` (checked against Content-Length, then while reading); default 1 MiB. `NaN`,
+   * `Infinity` and negative values fall back to the default.
+   */
   readonly maxBodySize?: number | undefined
   /** `true` for the published sender IPs with no proxy; off by default */
   readonly verifyIp?: boolean | VerifyIpOptions | undefined
   /**
    * Skip events already handled, by `notifyId`, or by a SHA-256 of `notifyType` and `content` when there is no
-   * `notifyId`. Uses the {@link WebhookDedupeStore} in the request's context (or, for {@link layer}, the one present
-   * when the layer is built), else an in-memory store private to this receiver (an object sets its options). Off
-   * by default.
+   * `notifyId` (absent, `null` or empty). Uses the {@link WebhookDedupeStore} in the request's context (or, for
+   * {@link layer}, the one present when the layer is built), else an in-memory store private to this receiver (an
+   * object sets its options). Off by default.
    */
   readonly dedupe?: boolean | MemoryStoreOptions | undefined
   /** pass `CHECK_HEALTH` to the handler; by default it is answered `200` without reaching it */
@@ -360,9 +409,26 @@ interface Entry {
   readonly expiresAt: number
 }
 
+/** the default capacity of the in-memory store */
+const defaultCapacity = 10_000
+const defaultTtlMillis = 24 * 60 * 60 * 1000
+
+/** `value` when it is a finite number of at least `min`, floored; else `fallback` */
+const finiteAtLeast = (value: number | undefined, min: number, fallback: number): number =>
+  value !== undefined && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback
+
+/** a positive duration in milliseconds (`Infinity` allowed), else `fallback`; an unparsable input too */
+const positiveMillis = (input: Duration.Input | undefined, fallback: number): number => {
+  if (input === undefined) return fallback
+  const decoded = Duration.fromInput(input)
+  if (Option.isNone(decoded)) return fallback
+  const millis = Duration.toMillis(decoded.value)
+  return millis > 0 ? millis : fallback
+}
+
 const memoryStore = (options: MemoryStoreOptions = {}): DedupeStore => {
-  const capacity = Math.max(1, Math.floor(options.capacity ?? 10_000))
-  const ttl = Duration.toMillis(Duration.fromInputUnsafe(options.ttl ?? "1 day"))
+  const capacity = finiteAtLeast(options.capacity, 1, defaultCapacity)
+  const ttl = positiveMillis(options.ttl, defaultTtlMillis)
   // insertion order is age order: every write deletes the key first
   const entries = new Map<string, Entry>()
   const evict = (now: number) => {
@@ -476,8 +542,9 @@ const canonicalJson = (value: unknown): string => {
 const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("")
 
 /**
- * The de-duplication key of a parsed body: `notifyId:<id>`, or, without a `notifyId`, `sha256:<hex>` of the
- * canonical JSON (sorted keys) of its `notifyType` and `content`, so key order and whitespace do not matter.
+ * The de-duplication key of a parsed body: `notifyId:<id>`, or, without a `notifyId` (absent, `null` or empty),
+ * `sha256:<hex>` of the canonical JSON (sorted keys) of its `notifyType` and `content`, so key order and whitespace
+ * do not matter.
  *
  * @since 0.1.0
  * @category de-duplication
@@ -516,10 +583,21 @@ const parseIp = (input: string | undefined): NetAddress.IpAddress | undefined =>
   return Result.isSuccess(inet) ? NetAddress.toCanonical(inet.success.address) : undefined
 }
 
+/**
+ * An address or CIDR network. Addresses are compared in canonical form (`::ffff:10.0.0.1` is `10.0.0.1`), so an
+ * IPv4-mapped network (`::ffff:10.0.0.0/104`) is turned into its IPv4 network (`10.0.0.0/8`).
+ */
 const parseNetwork = (entry: string): IpNetwork.IpNetwork | undefined => {
   if (entry.includes("/")) {
-    const network = IpNetwork.fromString(entry.trim())
-    return Result.isSuccess(network) ? network.success : undefined
+    const parsed = IpNetwork.fromString(entry.trim())
+    if (Result.isFailure(parsed)) return undefined
+    const network = parsed.success
+    const v4 = NetAddress.toCanonical(network.address)
+    if (NetAddress.width(network.address) === 128 && NetAddress.width(v4) === 32 && network.prefixLength >= 96) {
+      const mapped = IpNetwork.make(v4, network.prefixLength - 96)
+      return Result.isSuccess(mapped) ? mapped.success : undefined
+    }
+    return network
   }
   const ip = parseIp(entry)
   if (ip === undefined) return undefined
@@ -529,41 +607,65 @@ const parseNetwork = (entry: string): IpNetwork.IpNetwork | undefined => {
 
 interface IpCheck {
   readonly networks: ReadonlyArray<IpNetwork.IpNetwork>
+  readonly proxies: ReadonlyArray<IpNetwork.IpNetwork>
   readonly invalid: ReadonlyArray<string>
   readonly trustedProxies: number
 }
 
-const makeIpCheck = (option: boolean | VerifyIpOptions | undefined): IpCheck | undefined => {
-  if (option === undefined || option === false) return undefined
-  const o: VerifyIpOptions = option === true ? {} : option
-  const entries = o.allow ?? senderIps
+const parseNetworks = (entries: ReadonlyArray<string>, invalid: Array<string>): ReadonlyArray<IpNetwork.IpNetwork> => {
   const networks: Array<IpNetwork.IpNetwork> = []
-  const invalid: Array<string> = []
   for (const entry of entries) {
     const network = parseNetwork(entry)
     if (network === undefined) invalid.push(entry)
     else networks.push(network)
   }
-  return { networks, invalid, trustedProxies: Math.max(0, Math.floor(o.trustedProxies ?? 0)) }
+  return networks
 }
 
-/** The address to check, or why there is none. */
+const makeIpCheck = (option: boolean | VerifyIpOptions | undefined): IpCheck | undefined => {
+  if (option === undefined || option === false) return undefined
+  const o: VerifyIpOptions = option === true ? {} : option
+  const invalid: Array<string> = []
+  const networks = parseNetworks(o.allow ?? senderIps, invalid)
+  const proxies = parseNetworks(o.proxies ?? defaultProxies, invalid)
+  // NaN, Infinity or a negative count mean 0: only the socket's address counts (the strictest reading)
+  return { networks, proxies, invalid, trustedProxies: finiteAtLeast(o.trustedProxies, 0, 0) }
+}
+
+const isProxy = (check: IpCheck, ip: NetAddress.IpAddress) =>
+  check.proxies.some((network) => IpNetwork.contains(network, ip))
+
+/**
+ * The address to check, or why there is none. With proxies, `X-Forwarded-For` is believed only as far as it was
+ * written by them: the socket's peer and every hop right of the counted entry must be trusted proxies.
+ */
 const senderAddress = (
   request: HttpServerRequest.HttpServerRequest,
-  trustedProxies: number,
+  check: IpCheck,
   socketHint: Option.Option<string>
-): Result.Result<NetAddress.IpAddress, string> => {
-  if (trustedProxies === 0) {
-    const socket = Option.getOrUndefined(Option.orElse(socketHint, () => request.peerAddress))
-    const ip = parseIp(socket)
-    return ip === undefined ? Result.fail("no socket address") : Result.succeed(ip)
+): Result.Result<NetAddress.IpAddress, Record<string, string>> => {
+  // the web handlers' reported address, else the socket's peer (never a remoteAddress rewritten by middleware)
+  const peer = parseIp(Option.getOrUndefined(Option.orElse(socketHint, () => request.peerAddress)))
+  if (check.trustedProxies === 0) {
+    return peer === undefined ? Result.fail({ cause: "no socket address" }) : Result.succeed(peer)
+  }
+  if (peer === undefined) return Result.fail({ cause: "no peer address to check against the trusted proxies" })
+  if (!isProxy(check, peer)) {
+    return Result.fail({ cause: "peer is not a trusted proxy", peer: NetAddress.formatIp(peer) })
   }
   const header = request.headers["x-forwarded-for"]
   const hops = header === undefined ? [] : header.split(",").map((s) => s.trim())
-  const entry = hops[hops.length - trustedProxies]
-  if (hops.length < trustedProxies || entry === undefined) return Result.fail("missing X-Forwarded-For entry")
-  const ip = parseIp(entry)
-  return ip === undefined ? Result.fail("invalid X-Forwarded-For entry") : Result.succeed(ip)
+  const index = hops.length - check.trustedProxies
+  if (index < 0) return Result.fail({ cause: "missing X-Forwarded-For entry" })
+  for (let i = hops.length - 1; i > index; i--) {
+    const hop = parseIp(hops[i])
+    if (hop === undefined) return Result.fail({ cause: "invalid X-Forwarded-For entry" })
+    if (!isProxy(check, hop)) {
+      return Result.fail({ cause: "X-Forwarded-For hop is not a trusted proxy", hop: NetAddress.formatIp(hop) })
+    }
+  }
+  const ip = parseIp(hops[index])
+  return ip === undefined ? Result.fail({ cause: "invalid X-Forwarded-For entry" }) : Result.succeed(ip)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -637,7 +739,7 @@ const makeApp = <E, R>(
   options: Options,
   captured: Option.Option<DedupeStore>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> => {
-  const maxBodySize = Math.max(0, Math.floor(options.maxBodySize ?? defaultMaxBodySize))
+  const maxBodySize = Math.min(Number.MAX_SAFE_INTEGER, finiteAtLeast(options.maxBodySize, 0, defaultMaxBodySize))
   const ipCheck = makeIpCheck(options.verifyIp)
   let warnedInvalid = false
   const dedupeOption = options.dedupe
@@ -649,12 +751,12 @@ const makeApp = <E, R>(
     Effect.gen(function*() {
       if (check.invalid.length > 0 && !warnedInvalid) {
         warnedInvalid = true
-        yield* Effect.logWarning("eSIM Access webhook: ignoring invalid allow-list entries").pipe(
+        yield* Effect.logWarning("eSIM Access webhook: ignoring invalid allow or proxies entries").pipe(
           Effect.annotateLogs({ entries: check.invalid.join(", ") })
         )
       }
-      const address = senderAddress(request, check.trustedProxies, yield* WebClientAddress)
-      if (Result.isFailure(address)) return Option.some(yield* reject(403, "forbidden", { cause: address.failure }))
+      const address = senderAddress(request, check, yield* WebClientAddress)
+      if (Result.isFailure(address)) return Option.some(yield* reject(403, "forbidden", address.failure))
       if (!check.networks.some((network) => IpNetwork.contains(network, address.success))) {
         return Option.some(
           yield* reject(403, "forbidden", {
@@ -824,8 +926,10 @@ export const layer = <E, R>(
 
 /**
  * A web-standard handler. Pass the client address your host reports as `remoteAddress` when IP verification is on
- * (Bun: `server.requestIP(request)?.address`; Deno: `info.remoteAddr.hostname`); behind proxies, set
- * `trustedProxies` instead.
+ * (Bun: `server.requestIP(request)?.address`; Deno: `info.remoteAddr.hostname`). It plays the socket's part: with
+ * `trustedProxies >= 1` it must be one of your `proxies`, and without it such a request is answered `403`. On a
+ * platform that reports no address but sets a header it guarantees (Cloudflare Workers: `CF-Connecting-IP`), pass
+ * that header's value as `remoteAddress` and keep `trustedProxies` at 0.
  *
  * @since 0.1.0
  * @category mounting

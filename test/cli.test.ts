@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const cliPath = fileURLToPath(new URL("../src/node/cli.ts", import.meta.url))
+const simulatorCliPath = fileURLToPath(new URL("../src/node/simulator-cli.ts", import.meta.url))
 const cwd = fileURLToPath(new URL("..", import.meta.url))
 
 /** Distinctive credentials: any appearance in any output is a leak. */
@@ -90,20 +91,28 @@ const release = () => {
   else active--
 }
 
-const launch = (args: ReadonlyArray<string>, env: Record<string, string | undefined>): ChildProcess =>
-  spawn(process.execPath, ["--no-warnings", cliPath, ...args], {
+const launch = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined>,
+  script: string = cliPath
+): ChildProcess =>
+  spawn(process.execPath, ["--no-warnings", script, ...args], {
     cwd,
     env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"]
   })
 
-/** Runs the CLI to completion and checks it leaked no credential. */
-const cli = async (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}): Promise<Result> => {
+/** Runs the CLI (or another script) to completion and checks it leaked no credential. */
+const cli = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined> = {},
+  script: string = cliPath
+): Promise<Result> => {
   await acquire()
   const start = Date.now()
   try {
     const result = await new Promise<Result>((resolve, reject) => {
-      const child = launch(args, env)
+      const child = launch(args, env, script)
       let stdout = ""
       let stderr = ""
       child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
@@ -118,6 +127,10 @@ const cli = async (args: ReadonlyArray<string>, env: Record<string, string | und
     release()
   }
 }
+
+/** Runs `effect-esim-access-simulator` (src/node/simulator-cli.ts) to completion. */
+const standalone = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) =>
+  cli(args, env, simulatorCliPath)
 
 /** The non-empty lines of a stream. */
 const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "")
@@ -189,7 +202,7 @@ interface Fixtures {
   /** 12 CKH002 (Spain) profiles; the first one installed and 512 MB used */
   readonly spain: ReadonlyArray<{ readonly esimTranNo: string; readonly iccid: string }>
   readonly spainOrderNo: string
-  /** 5 CKH491 (North America, SMS) profiles; 0 and 1 installed */
+  /** 5 CKH491 (North America, SMS) profiles; 0, 1 and 3 installed */
   readonly america: ReadonlyArray<{ readonly esimTranNo: string; readonly iccid: string }>
 }
 let fixtures: Promise<Fixtures>
@@ -216,7 +229,10 @@ const setup = Effect.gen(function*() {
   const first = spain.profiles[0]!
   yield* simulator.install({ esimTranNo: first.esimTranNo })
   yield* simulator.consume({ esimTranNo: first.esimTranNo }, 512 * 1_048_576)
-  for (const p of america.profiles.slice(0, 2)) yield* simulator.install({ esimTranNo: p.esimTranNo })
+  // 0 and 1 for suspend and SMS, 3 for revoke (only an active profile can be revoked, reference §2.7)
+  for (const p of [...america.profiles.slice(0, 2), america.profiles[3]!]) {
+    yield* simulator.install({ esimTranNo: p.esimTranNo })
+  }
   return {
     spain: spain.profiles.map(pick),
     spainOrderNo: spain.order.orderNo,
@@ -473,11 +489,81 @@ describe.concurrent("effect-esim-access CLI", { timeout: 90_000 }, () => {
     expect(ok(await cli(["webhook", "get"], env))).toBe(`${helperUrl}/hook\n`)
   })
 
-  it("simulator: serves, adopts ESIM_ACCESS_CODE without printing it, and stops on SIGINT", async () => {
-    const { banner, exit } = await serveAndCheck({ ESIM_ACCESS_CODE: accessCode })
+  it("simulator: serves, adopts ESIM_ACCESS_CODE without printing it, and stops cleanly on SIGINT", async () => {
+    const { banner, exit, stderr, stopMillis } = await serveAndCheck({ ESIM_ACCESS_CODE: accessCode })
     expect(banner).toContain("access code: the one you gave")
     expect(banner).toContain("RT-AccessCode: <your access code>")
-    expect(exit.code !== null || exit.signal !== null).toBe(true)
+    // a clean stop: 0, or the conventional 130 (128 + SIGINT), or killed by the signal itself; not a crash
+    expect(exit.code === 0 || exit.code === 130 || exit.signal === "SIGINT", JSON.stringify(exit)).toBe(true)
+    expect(stderr, "nothing on stderr: no stack trace").toBe("")
+    // soon after the signal (typically ~50 ms), not after some timeout
+    expect(stopMillis).toBeLessThan(sigintDeadline)
+  })
+
+  // -------------------------------------------------------------------------------------------------------------
+  // numeric flags out of range: one line on stderr, exit 1, before anything starts (no defect, no stack trace)
+
+  const badNumbers: ReadonlyArray<readonly [tool: "cli" | "simulator", args: ReadonlyArray<string>, line: string]> = [
+    ["cli", ["simulator", "--port", "65536"], "error: --port must be an integer from 0 to 65535, got 65536"],
+    ["cli", ["simulator", "--port", "-1"], "error: --port must be an integer from 0 to 65535, got -1"],
+    ["cli", ["simulator", "--balance", "-5"], "error: --balance must be an integer >= 0, got -5"],
+    ["cli", ["simulator", "--allocation-delay", "-1"], "error: --allocation-delay must be an integer >= 0, got -1"],
+    ["cli", ["simulator", "--rate-limit", "-2"], "error: --rate-limit must be an integer >= 0, got -2"],
+    ["simulator", ["--port", "99999"], "error: --port must be an integer from 0 to 65535, got 99999"],
+    [
+      "cli",
+      ["order", "--package", "CKH002", "--transaction-id", "cli-bad-count-0", "--count", "0"],
+      "error: --count must be an integer from 1 to 30, got 0"
+    ],
+    [
+      "cli",
+      ["order", "--package", "CKH002", "--transaction-id", "cli-bad-count-31", "--count", "31"],
+      "error: --count must be an integer from 1 to 30, got 31"
+    ],
+    [
+      "cli",
+      ["order", "--package", "PJCB7UMFE", "--transaction-id", "cli-bad-period-0", "--period", "0"],
+      "error: --period must be an integer from 1 to 365, got 0"
+    ],
+    [
+      "cli",
+      ["order", "--package", "CKH002", "--transaction-id", "cli-bad-timeout-0", "--wait", "--timeout", "0"],
+      "error: --timeout must be an integer >= 1, got 0"
+    ],
+    [
+      "cli",
+      [
+        "topup",
+        "--esim-tran-no",
+        "1",
+        "--package",
+        "TOPUP_CKH002",
+        "--transaction-id",
+        "cli-bad-tp",
+        "--period",
+        "366"
+      ],
+      "error: --period must be an integer from 1 to 365, got 366"
+    ]
+  ]
+
+  it("numeric flags out of range: one line, exit 1, no request and no order", async () => {
+    const results = await Promise.all(
+      badNumbers.map(([tool, args]) => (tool === "cli" ? cli(args, mainEnv()) : standalone(args)))
+    )
+    for (const [i, result] of results.entries()) {
+      expect(oneLineError(result), result.args.join(" ")).toBe(badNumbers[i]![2])
+      expect(result.stderr).not.toMatch(/\bat |RangeError|ERR_SOCKET_BAD_PORT/)
+    }
+    const after = await main.runPromise(Effect.flatMap(Simulator.Simulator, (s) => s.state))
+    // nothing was ordered: the checks run before any request
+    expect(after.orders.filter((o) => o.transactionId.startsWith("cli-bad-"))).toEqual([])
+  })
+
+  it("the standalone simulator: a port that is taken is one line too", async () => {
+    const taken = new URL(mainUrl).port
+    const line = oneLineError(await standalone(["--port", taken, "--catalogue", "fixtures"]))
+    expect(line).toMatch(new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${taken}: `))
   })
 
   it.skipIf(!hasScript)("on a terminal: a spinner on stderr, erased before the error line", async () => {
@@ -604,6 +690,9 @@ describe.concurrent("effect-esim-access CLI", { timeout: 90_000 }, () => {
   })
 })
 
+/** How long the simulator may take to stop after SIGINT (it takes about 50 ms; a loaded 2-core machine is slower). */
+const sigintDeadline = 5_000
+
 /**
  * Starts `simulator --port 0` in a subprocess, waits for its banner, checks `balance` against it (with the access
  * code it should accept), then stops it with SIGINT and waits for the exit.
@@ -620,6 +709,7 @@ const serveAndCheck = async (env: Record<string, string | undefined>) => {
     child.on("close", (code, signal) => resolve({ code, signal }))
   )
   let exit: { code: number | null; signal: NodeJS.Signals | null }
+  let stopMillis = 0
   try {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
@@ -635,12 +725,17 @@ const serveAndCheck = async (env: Record<string, string | undefined>) => {
     })
     expect(ok(balance)).toBe("Balance: $1000.00\n")
   } finally {
+    const signalled = Date.now()
     child.kill("SIGINT")
+    // a child that ignores the signal is killed after the deadline, and the test sees how long it took
+    const killer = setTimeout(() => child.kill("SIGKILL"), sigintDeadline)
     exit = await exited
+    clearTimeout(killer)
+    stopMillis = Date.now() - signalled
     release()
   }
   const result: Result = { args, ...exit, stdout, stderr, millis: Date.now() - start }
   runs.push(result)
   expectNoSecrets(result)
-  return { banner: stdout, exit }
+  return { banner: stdout, exit, stderr, stopMillis }
 }

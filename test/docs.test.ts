@@ -2,7 +2,8 @@
  * The documentation, checked on every `npm test`:
  *
  * - `scripts/docs-check.ts`: every export of a public module has JSDoc with `@since` and `@category` (values also an
- *   example), and every ```ts example in the JSDoc type-checks against the package as a user imports it;
+ *   example), and every ```ts example in the JSDoc, README.md and CONTRIBUTING.md type-checks against the package
+ *   as a user imports it;
  * - `npm run docs`: TypeDoc builds the API reference with warnings as errors (a broken `{@link}`, a public type
  *   referring to one that is not documented), into a temporary folder, with a page per public module.
  */
@@ -11,7 +12,7 @@ import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
-import { compileExamples, publicModules, scan } from "../scripts/docs-check.ts"
+import { compileExamples, markdownExamples, publicModules, scan } from "../scripts/docs-check.ts"
 
 const root = path.resolve(import.meta.dirname, "..")
 
@@ -25,14 +26,16 @@ describe("JSDoc", () => {
 
   it("has examples that type-check", () => {
     const started = Date.now()
-    const errors = compileExamples(report.examples)
+    const markdown = markdownExamples()
+    const errors = compileExamples([...report.examples, ...markdown])
     console.log(
-      `docs: ${publicModules().length} modules, ${report.examples.length} examples compiled in ${
+      `docs: ${publicModules().length} modules, ${report.examples.length} JSDoc and ${markdown.length} Markdown examples compiled in ${
         ((Date.now() - started) / 1000).toFixed(1)
       } s`
     )
     expect(errors).toEqual([])
     expect(report.examples.length).toBeGreaterThan(100)
+    expect(markdown.length).toBeGreaterThan(10)
   })
 })
 

@@ -5,11 +5,17 @@ import {
   EsimAccessConfig,
   EsimAccessError,
   EsimAccessTest,
+  Locations,
   Orders,
   Packages,
-  Profiles
+  Profiles,
+  Sms,
+  TopUp,
+  Usage,
+  Webhook
 } from "effect-esim-access"
 import { FetchHttpClient } from "effect/http"
+import type { HttpClient } from "effect/http"
 import { createServer } from "node:net"
 import { fixture, fixtureNames } from "./clientSupport.ts"
 
@@ -32,28 +38,90 @@ const expectedTag: Record<string, EsimAccessError.EsimAccessError["_tag"]> = {
 
 const errorFixtures = fixtureNames(/^error\.\d{6}\..*\.json$/)
 
+type Call = Effect.Effect<
+  unknown,
+  EsimAccessError.EsimAccessError,
+  EsimAccessConfig.EsimAccessConfig | HttpClient.HttpClient
+>
+
+/**
+ * The call for each endpoint a fixture name can end with (`error.<code>.<what>.<endpoint>.json`), with the path it
+ * posts to. A fixture without an endpoint is a generic error any endpoint may answer: it is replayed on
+ * `balance/query`, a read.
+ */
+const endpoints: Record<string, { readonly path: string; readonly call: Call }> = {
+  balance_query: { path: "balance/query", call: Balance.query() },
+  package_list: { path: "package/list", call: Packages.list({ locationCode: "JP" }) },
+  location_list: { path: "location/list", call: Locations.list() },
+  esim_order: {
+    path: "esim/order",
+    call: Orders.create({
+      transactionId: "shop-order-1042",
+      amount: 36000,
+      packageInfoList: [{ packageCode: "CKH002", count: 2, price: 18000 }]
+    })
+  },
+  esim_query: { path: "esim/query", call: Profiles.query({ orderNo: "B25010112340001" }) },
+  esim_cancel: { path: "esim/cancel", call: Profiles.cancel({ esimTranNo: "25010112340001" }) },
+  esim_suspend: { path: "esim/suspend", call: Profiles.suspend({ esimTranNo: "25010112340001" }) },
+  esim_unsuspend: { path: "esim/unsuspend", call: Profiles.unsuspend({ esimTranNo: "25010112340001" }) },
+  esim_revoke: { path: "esim/revoke", call: Profiles.revoke({ esimTranNo: "25010112340001" }) },
+  esim_topup: {
+    path: "esim/topup",
+    call: TopUp.create({ esimTranNo: "25010112340001", packageCode: "TOPUP_CKH491", transactionId: "shop-topup-77" })
+  },
+  esim_sendSms: { path: "esim/sendSms", call: Sms.send({ esimTranNo: "25010112340001", message: "hello" }) },
+  esim_usage_query: { path: "esim/usage/query", call: Usage.check(["25010112340001"]) },
+  webhook_save: { path: "webhook/save", call: Webhook.save("https://shop.example/esim-access/webhook") },
+  webhook_query: { path: "webhook/query", call: Webhook.query() }
+}
+
+/** The endpoint a fixture's name names, or `balance_query` for a generic one. */
+const endpointOf = (name: string): string => {
+  const parts = name.split(".")
+  return parts.length === 5 ? parts[3]! : "balance_query"
+}
+
 describe("API error codes map to tagged errors", () => {
-  it("every error fixture has an expected tag", () => {
+  it("every error fixture has an expected tag and a call for the endpoint it names", () => {
     assert.isAbove(errorFixtures.length, 10)
-    for (const name of errorFixtures) assert.isDefined(expectedTag[name.split(".")[1]!], name)
+    for (const name of errorFixtures) {
+      assert.isDefined(expectedTag[name.split(".")[1]!], name)
+      assert.isDefined(endpoints[endpointOf(name)], `${name}: no call for ${endpointOf(name)}`)
+    }
+    // the fixtures that name an endpoint are replayed there, not on a read
+    assert.deepStrictEqual(
+      [...new Set(errorFixtures.map(endpointOf))].sort(),
+      ["balance_query", "esim_cancel", "esim_order", "esim_query"]
+    )
   })
 
   for (const name of errorFixtures) {
     const code = name.split(".")[1]!
     const body = fixture(name) as { errorMsg: string }
-    it.effect(`${name} → ${expectedTag[code]}`, () =>
+    // an endpoint without a call fails here (and in the test above), never falls back to another endpoint
+    const { call, path } = endpoints[endpointOf(name)] ?? {
+      path: endpointOf(name),
+      call: Effect.die(new Error(`${name}: no call for ${endpointOf(name)}`))
+    }
+    it.effect(`${name} → ${expectedTag[code]} on ${path}`, () =>
       Effect.gen(function*() {
-        const error = yield* Balance.query().pipe(Effect.flip)
+        const error = yield* call.pipe(Effect.flip)
         assert.strictEqual(error._tag, expectedTag[code])
         assert.isTrue("code" in error)
         if (!("code" in error)) return
         assert.strictEqual(error.code, code)
         assert.strictEqual(error.message, body.errorMsg)
-        assert.strictEqual(error.endpoint, "balance/query")
+        assert.strictEqual(error.endpoint, path)
         assert.strictEqual(error.attempt, 1)
-        // one attempt: none of these is worth repeating as is, or retries are off
-        assert.strictEqual((yield* EsimAccessTest.requests).length, 1)
-      }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.envelope(fixture(name)), noRetry))))
+        // one attempt, to that endpoint: none of these is worth repeating as is (a DuplicateTransaction on the
+        // first attempt is not a lost answer), or retries are off
+        const requests = yield* EsimAccessTest.requests
+        assert.deepStrictEqual(requests.map((r) => r.path), [path])
+      }).pipe(
+        // only the named endpoint answers with the fixture; any other path answers HTTP 404
+        Effect.provide(EsimAccessTest.layer({ [path]: () => EsimAccessTest.envelope(fixture(name)) }, noRetry))
+      ))
   }
 
   it.effect("esim_query.not_ready.error.json → ProfileNotReady on esim/query", () =>

@@ -388,7 +388,8 @@ const envelope = fc.record({
   obj: json
 }, { requiredKeys: [] }).map((e) => JSON.stringify(e))
 
-const runs = { random: 30, mutated: 50, gentle: 40 }
+// over a thousand generated answers per endpoint, on top of its fixtures
+const runs = { random: 300, mutated: 500, gentle: 250 }
 
 describe("decoder fuzzing: every endpoint's answer through the request pipeline", () => {
   for (const endpoint of endpoints) {

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber } from "effect"
+import { Duration, Effect, Exit, Fiber } from "effect"
 import { Balance, EsimAccessTest, Packages, Profiles } from "effect-esim-access"
+import type { EsimAccessConfig } from "effect-esim-access"
 import { TestClock } from "effect/testing"
 import { advance, maxInWindow, successOf, times, withDefaults } from "./clientSupport.ts"
 
@@ -175,4 +176,56 @@ describe("the shared sliding-window rate limiter", () => {
       assert.isTrue(Exit.isSuccess(yield* Fiber.await(behind)))
       assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 8, 1040: 1 })
     }).pipe(Effect.provide(withDefaults(ok))))
+
+  // options that would turn protection off fall back to the defaults: 8 starts in any sliding 1040 ms
+  const unusable: ReadonlyArray<readonly [string, EsimAccessConfig.RateLimitOptions]> = [
+    ["limit NaN", { limit: Number.NaN }],
+    ["limit 0", { limit: 0 }],
+    ["limit -3", { limit: -3 }],
+    ["limit 0.5", { limit: 0.5 }],
+    ["limit Infinity", { limit: Number.POSITIVE_INFINITY }],
+    ["window NaN", { window: Number.NaN }],
+    ["window -1000", { window: -1000 }],
+    ["window 0", { window: 0 }],
+    ["window Infinity", { window: Number.POSITIVE_INFINITY }],
+    ["window \"Infinity\"", { window: "Infinity" }],
+    ["window [NaN, 0]", { window: [Number.NaN, 0] }],
+    ["window -1 second", { window: Duration.seconds(-1) }],
+    ["margin NaN", { margin: Number.NaN }],
+    ["margin -40", { margin: -40 }],
+    ["margin Infinity", { margin: Number.POSITIVE_INFINITY }],
+    ["everything NaN", { limit: Number.NaN, window: Number.NaN, margin: Number.NaN }]
+  ]
+  for (const [name, rateLimit] of unusable) {
+    it.effect(`${name} falls back to the defaults: 20 calls start 8 at 0, 8 at 1040 ms, 4 at 2080 ms`, () =>
+      Effect.gen(function*() {
+        const fiber = yield* Effect.forkChild(concurrent(20))
+        yield* TestClock.adjust(0)
+        // protection holds at once: no more than the account's 8 before the window has passed
+        assert.strictEqual((yield* EsimAccessTest.requests).length, 8)
+        yield* TestClock.adjust(1039)
+        assert.strictEqual((yield* EsimAccessTest.requests).length, 8)
+        yield* TestClock.adjust("5 seconds")
+        assert.strictEqual(successOf(yield* Fiber.await(fiber)).length, 20)
+        const starts = times(yield* EsimAccessTest.requests)
+        assert.isAtMost(maxInWindow(starts, 1000), 8)
+        assert.deepStrictEqual(counts(starts), { 0: 8, 1040: 8, 2080: 4 })
+      }).pipe(Effect.provide(withDefaults(ok, { rateLimit }))))
+  }
+
+  it.effect("a fractional limit is rounded down, not replaced", () =>
+    Effect.gen(function*() {
+      const exit = yield* advance(concurrent(5), "10 seconds")
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 2, 500: 2, 1000: 1 })
+    }).pipe(Effect.provide(withDefaults(ok, { rateLimit: { limit: 2.9, window: "500 millis", margin: 0 } }))))
+
+  it.effect("an unusable margin with a usable window keeps the window and takes the default margin", () =>
+    Effect.gen(function*() {
+      const exit = yield* advance(concurrent(7), "10 seconds")
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(counts(times(yield* EsimAccessTest.requests)), { 0: 3, 540: 3, 1080: 1 })
+    }).pipe(
+      Effect.provide(withDefaults(ok, { rateLimit: { limit: 3, window: "500 millis", margin: Number.NaN } }))
+    ))
 })

@@ -119,22 +119,23 @@ describe("credentials never leak", () => {
     ))
 })
 
+/** A tracer that keeps every span it makes. */
+const collectSpans = () => {
+  const spans: Array<Tracer.NativeSpan> = []
+  const tracer = Tracer.make({
+    span(options) {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    }
+  })
+  return { spans, tracer }
+}
+
 const allAttributes = (spans: ReadonlyArray<Tracer.NativeSpan>) =>
   spans.flatMap((span) => [...span.attributes].map(([key, value]) => [span.name, key, String(value)] as const))
 
 describe("spans", () => {
-  const collectSpans = () => {
-    const spans: Array<Tracer.NativeSpan> = []
-    const tracer = Tracer.make({
-      span(options) {
-        const span = new Tracer.NativeSpan(options)
-        spans.push(span)
-        return span
-      }
-    })
-    return { spans, tracer }
-  }
-
   it.effect("are named EsimAccess.<path> with endpoint and attempt, and hold no credential", () =>
     Effect.gen(function*() {
       const { spans, tracer } = collectSpans()
@@ -190,4 +191,108 @@ describe("spans", () => {
       const after = yield* Headers.CurrentRedactedNames
       assert.deepStrictEqual(after, before)
     }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.ok({ balance: 1 }), options))))
+})
+
+describe("a credential cut by the excerpt leaves no prefix of itself", () => {
+  // a prefix long enough to identify the credential, short enough to survive any cut that splits it
+  const prefixes = [accessCode.slice(0, 6), secretKey.slice(0, 6)]
+  const assertNoPrefix = (text: string, where: string) => {
+    for (const prefix of prefixes) assert.notInclude(text, prefix, where)
+  }
+
+  it.effect("DecodeError.message, whatever the offset of the echoed secret around the 200-character cut", () =>
+    Effect.gen(function*() {
+      let cut = 0
+      // paddings from well before to well after the cut, one character at a time: some of them split each
+      // credential at every one of its characters
+      for (let padding = 150; padding <= 230; padding++) {
+        const error = yield* Balance.query().pipe(
+          Effect.provide(
+            EsimAccessTest.layer(
+              () => EsimAccessTest.ok({ balance: `${"x".repeat(padding)}${accessCode}${secretKey}` }),
+              options
+            )
+          ),
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "DecodeError", `padding ${padding}`)
+        assertNoPrefix(error.message, `DecodeError.message, padding ${padding}`)
+        assertNoPrefix(String(error), `String(DecodeError), padding ${padding}`)
+        if (error.message.endsWith("…")) cut++
+      }
+      // the messages really were cut, and around the credentials: the test would be vacuous otherwise
+      assert.isAbove(cut, 40)
+    }))
+
+  it.effect("an HTML error page echoing the secret across the excerpt's cut", () =>
+    Effect.gen(function*() {
+      for (let padding = 180; padding <= 205; padding++) {
+        const error = yield* Balance.query().pipe(
+          Effect.provide(
+            EsimAccessTest.layer(() => EsimAccessTest.status(502, `${"y".repeat(padding)}${accessCode}`), options)
+          ),
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "TransportError")
+        if (error._tag === "TransportError") assertNoPrefix(error.bodyExcerpt ?? "", `bodyExcerpt, padding ${padding}`)
+      }
+    }))
+})
+
+describe("the server's errorCode is scrubbed", () => {
+  const echoedCodes: ReadonlyArray<readonly [string, (request: EsimAccessTest.RecordedRequest) => string]> = [
+    ["the access code as the code", (request) => request.headers["rt-accesscode"] ?? ""],
+    ["the secret key inside the code", () => `E-${secretKey}-1`],
+    // longer than the 32 characters kept of an undocumented code: the access code straddles the cut
+    [
+      "the access code across the cut of a long code",
+      (request) => `${"9".repeat(28)}${request.headers["rt-accesscode"]}`
+    ]
+  ]
+  const replies: ReadonlyArray<readonly [string, (envelope: unknown) => Response]> = [
+    ["HTTP 200", (envelope) => EsimAccessTest.envelope(envelope)],
+    ["HTTP 400", (envelope) => EsimAccessTest.status(400, JSON.stringify(envelope))]
+  ]
+  for (const [name, code] of echoedCodes) {
+    for (const [replyName, reply] of replies) {
+      it.effect(`${name} (${replyName}): neither the error nor the span attribute esim_access.error_code holds it`, () =>
+        Effect.gen(function*() {
+          const { spans, tracer } = collectSpans()
+          const error = yield* Balance.query().pipe(Effect.provideService(Tracer.Tracer, tracer), Effect.flip)
+          assert.strictEqual(error._tag, "UnknownApiError")
+          if (error._tag !== "UnknownApiError") return
+          assertErrorClean(error)
+          for (const secret of [accessCode, secretKey]) assert.notInclude(error.code, secret.slice(0, 6), "error.code")
+          assert.isAtMost(error.code.length, 33)
+          const span = spans.find((s) => s.name === "EsimAccess.balance/query")
+          assert.strictEqual(span?.attributes.get("esim_access.error_code"), error.code)
+          for (const [spanName, key, value] of allAttributes(spans)) {
+            for (const secret of [accessCode, secretKey]) {
+              assert.notInclude(value, secret.slice(0, 6), `${spanName} ${key}`)
+            }
+          }
+          // the server really sent a credential in the code: the test would be vacuous otherwise
+          const [request] = yield* EsimAccessTest.requests
+          const sent = request === undefined ? "" : code(request)
+          assert.isTrue(sent.includes(accessCode) || sent.includes(secretKey))
+        }).pipe(
+          Effect.provide(
+            EsimAccessTest.layer(
+              (request) => reply({ success: false, errorCode: code(request), errorMsg: "rejected", obj: null }),
+              options
+            )
+          )
+        ))
+    }
+  }
+
+  it.effect("a documented code is kept as it is, and still maps to its tag and span attribute", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = collectSpans()
+      const error = yield* Balance.query().pipe(Effect.provideService(Tracer.Tracer, tracer), Effect.flip)
+      assert.strictEqual(error._tag, "Authentication")
+      if (error._tag === "Authentication") assert.strictEqual(error.code, "101003")
+      const span = spans.find((s) => s.name === "EsimAccess.balance/query")
+      assert.strictEqual(span?.attributes.get("esim_access.error_code"), "101003")
+    }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.apiError("101003"), options))))
 })

@@ -1,6 +1,6 @@
 /**
- * Type-level tests for `effect-esim-access/Redis` and `effect-esim-access/node/Redis`, and the examples of
- * docs/replicas.md: compiled by `tsc --noEmit` (part of `npm test`), never run.
+ * Type-level tests for `effect-esim-access/Redis` and `effect-esim-access/node/Redis`, and the examples of the
+ * README's "Running several replicas": compiled by `tsc --noEmit` (part of `npm test`), never run.
  */
 import { Effect, Layer } from "effect"
 import type { Config, Redacted } from "effect"
@@ -8,7 +8,7 @@ import { Balance, EsimAccessConfig, WebhookReceiver } from "effect-esim-access"
 import type { EsimAccessError } from "effect-esim-access"
 import * as NodeRedis from "effect-esim-access/node/Redis"
 import * as EsimAccessRedis from "effect-esim-access/Redis"
-import type { HttpClient } from "effect/http"
+import type { HttpClient, HttpRouter } from "effect/http"
 import type { Redis } from "effect/persistence"
 
 const RedisLive = NodeRedis.layer({ url: "redis://127.0.0.1:6379" })
@@ -37,7 +37,7 @@ export const call: Effect.Effect<
   )
 ))
 
-// docs/replicas.md: start on per-process limits when Redis is down at startup
+// README "Running several replicas": start on per-process limits when Redis is down at startup
 const options: EsimAccessConfig.Options = { accessCode: "code" }
 export const recovered: Layer.Layer<EsimAccessConfig.EsimAccessConfig> = EsimAccessConfig.layer(options).pipe(
   EsimAccessRedis.withRateLimit(),
@@ -71,3 +71,21 @@ export const key: string = EsimAccessRedis.accountKey(code)
 
 // @ts-expect-error the account is required
 EsimAccessRedis.makeRateLimit({})
+
+// one layer away: the connection bundled (node/Redis)
+export const oneLineConfig: Layer.Layer<
+  EsimAccessConfig.EsimAccessConfig,
+  Redis.RedisError | Config.ConfigError
+> = EsimAccessConfig.layerConfig().pipe(NodeRedis.withRateLimit({ url: "redis://127.0.0.1:6379", limit: 8 }))
+export const oneLineStore: Layer.Layer<WebhookReceiver.WebhookDedupeStore, Redis.RedisError> = NodeRedis
+  .layerWebhookDedupeStore({ url: process.env["REDIS_URL"], accessCode: code, ttl: "2 days" })
+export const oneLineWebhooks: Layer.Layer<never, Redis.RedisError, HttpRouter.HttpRouter> = WebhookReceiver.layer(
+  onEvent,
+  { dedupe: true }
+).pipe(Layer.provide(NodeRedis.layerWebhookDedupeStore({ redis: { url: "redis://127.0.0.1:6379", database: 1 } })))
+
+// the webhook store per account, the access code as a string or Redacted
+export const perAccount = EsimAccessRedis.layerWebhookDedupeStore({ accessCode: code, prefix: "shop:webhook:" })
+
+// @ts-expect-error the connection options are not the store's
+NodeRedis.layerWebhookDedupeStore({ database: 1 })

@@ -3,7 +3,7 @@
  * two receiver processes handling every event exactly once, and the behaviour while Redis is unreachable.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Logger } from "effect"
+import { Context, Effect, Exit, Layer, Logger, Redacted } from "effect"
 import { WebhookReceiver } from "effect-esim-access"
 import * as NodeRedis from "effect-esim-access/node/Redis"
 import * as EsimAccessRedis from "effect-esim-access/Redis"
@@ -96,6 +96,69 @@ describe.skipIf(redisBinary === undefined)("the Redis de-duplication store (redi
         assert.isTrue(ttl > 86_000_000 && ttl <= 86_400_000)
         const lock = yield* redis.send<number>("PTTL", "shop-eu:webhook:notifyId:2").pipe(Effect.orDie)
         assert.isTrue(lock > 290_000 && lock <= 300_000)
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.live(
+    "keys per account: two accounts on one Redis and prefix never share de-duplication state or see the access code",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* redisServer
+        const context = yield* Layer.build(NodeRedis.layer({ url: server.url }))
+        const redis = Context.get(context, Redis.Redis)
+        const store = (options: EsimAccessRedis.WebhookStoreOptions) =>
+          EsimAccessRedis.makeWebhookDedupeStore(options).pipe(Effect.provide(context))
+        const a = yield* store({ accessCode: "access-code-of-account-a" })
+        const a2 = yield* store({ accessCode: Redacted.make("access-code-of-account-a") })
+        const b = yield* store({ accessCode: "access-code-of-account-b" })
+        const none = yield* store({})
+        // one notifyId (or one content hash) seen by both accounts: each account handles its own
+        assert.strictEqual(yield* a.claim("notifyId:same"), "claimed")
+        assert.strictEqual(yield* b.claim("notifyId:same"), "claimed")
+        assert.strictEqual(yield* a2.claim("notifyId:same"), "in-flight", "the same account, as a Redacted")
+        yield* a.complete("notifyId:same")
+        assert.strictEqual(yield* a2.claim("notifyId:same"), "duplicate")
+        assert.strictEqual(yield* b.claim("notifyId:same"), "in-flight", "b's claim is its own")
+        yield* b.release("notifyId:same")
+        assert.strictEqual(yield* b.claim("notifyId:same"), "claimed", "b's release left a's done key alone")
+        // without an account: one namespace of its own, shared by every store without one
+        assert.strictEqual(yield* none.claim("notifyId:same"), "claimed")
+        const keys = (yield* redis.send<Array<string>>("KEYS", "*").pipe(Effect.orDie)).sort()
+        const keyA = EsimAccessRedis.accountKey("access-code-of-account-a")
+        const keyB = EsimAccessRedis.accountKey("access-code-of-account-b")
+        assert.notStrictEqual(keyA, keyB)
+        assert.deepStrictEqual(
+          keys,
+          [
+            `esim-access:webhook:${keyA}:notifyId:same`,
+            `esim-access:webhook:${keyB}:notifyId:same`,
+            "esim-access:webhook:notifyId:same"
+          ].sort()
+        )
+        assert.isFalse(keys.some((key) => key.includes("access-code")))
+        assert.strictEqual(
+          yield* redis.send<string>("GET", `esim-access:webhook:${keyA}:notifyId:same`).pipe(Effect.orDie),
+          "done"
+        )
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.live(
+    "durations that are not positive and finite fall back to the defaults (claims keep working)",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* redisServer
+        const { a, b, redis } = yield* twoReplicas(server.url, { ttl: NaN, lockTtl: -1, timeout: Infinity })
+        assert.strictEqual(yield* a.claim("notifyId:n"), "claimed")
+        assert.strictEqual(yield* b.claim("notifyId:n"), "in-flight")
+        const lock = yield* redis.send<number>("PTTL", "esim-access:webhook:notifyId:n").pipe(Effect.orDie)
+        assert.isTrue(lock > 290_000 && lock <= 300_000, `lock ${lock}`)
+        yield* a.complete("notifyId:n")
+        assert.strictEqual(yield* b.claim("notifyId:n"), "duplicate")
+        const ttl = yield* redis.send<number>("PTTL", "esim-access:webhook:notifyId:n").pipe(Effect.orDie)
+        assert.isTrue(ttl > 86_000_000 && ttl <= 86_400_000, `ttl ${ttl}`)
       }).pipe(Effect.scoped),
     30_000
   )

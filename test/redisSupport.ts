@@ -3,7 +3,12 @@
  * and stopped by the test, and child Node processes for the multi-process tests.
  *
  * The tests skip, with a message, only when no `redis-server` binary exists (`REDIS_SERVER` may name one).
+ *
+ * Every child process (servers and workers) is registered until it exits: a scope's release kills it, and so does
+ * the `afterAll` of the importing test file and the exit of the test process, so a test that times out (its scope
+ * never closed) leaves no `redis-server` or worker behind.
  */
+import { afterAll } from "@effect/vitest"
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
@@ -32,6 +37,51 @@ export const skipReason: string | undefined = redisBinary === undefined ?
 
 if (skipReason !== undefined) process.stderr.write(`\n*** Redis tests ${skipReason} ***\n\n`)
 
+// ---------------------------------------------------------------------------------------------------------------
+// child processes: none outlives the test file
+// ---------------------------------------------------------------------------------------------------------------
+
+/** the children started by this test file that have not exited yet */
+const running = new Set<ChildProcess>()
+
+const track = <C extends ChildProcess>(child: C): C => {
+  running.add(child)
+  child.once("exit", () => running.delete(child))
+  // spawn failures (ENOENT) emit "error" and maybe no "exit"
+  child.once("error", () => running.delete(child))
+  return child
+}
+
+/** The pids of the child processes still running. */
+export const runningPids = (): ReadonlyArray<number> =>
+  [...running].flatMap((child) => (child.pid === undefined ? [] : [child.pid]))
+
+const exited = (child: ChildProcess): Promise<void> =>
+  child.exitCode !== null || child.signalCode !== null || child.pid === undefined ?
+    Promise.resolve() :
+    new Promise((resolve) => child.once("exit", () => resolve()))
+
+/** SIGTERM, then SIGKILL if the child has not exited within `graceMillis`; resolves once it exited. */
+const stop = (child: ChildProcess, graceMillis = 5_000): Promise<void> => {
+  child.kill("SIGTERM")
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMillis)
+  return exited(child).finally(() => clearTimeout(timer))
+}
+
+/** Kills (SIGKILL) every child process still running and waits for them to exit. */
+export const killAll = async (): Promise<void> => {
+  const children = [...running]
+  for (const child of children) child.kill("SIGKILL")
+  await Promise.all(children.map(exited))
+}
+
+// a test that timed out never closed its scope: its children are killed here
+afterAll(killAll)
+// and if the test process itself goes away first (a crash, a worker torn down)
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL")
+})
+
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
@@ -43,23 +93,53 @@ const freePort = (): Promise<number> =>
     })
   })
 
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null ?
-    Promise.resolve() :
-    new Promise((resolve) => child.once("exit", () => resolve()))
+/** How long `redis-server` may take to accept connections; `REDIS_START_TIMEOUT_MS` overrides it. */
+export const defaultStartTimeoutMillis = Number(process.env["REDIS_START_TIMEOUT_MS"] ?? "") || 10_000
 
-/** Starts `redis-server` on `port`; resolves once it accepts connections, rejects if it exits first. */
-const launch = (binary: string, port: number): Promise<ChildProcess> =>
+/** `redis-server` did not accept connections in time (it was killed). */
+export class StartTimeout extends Error {
+  constructor(binary: string, port: number, timeoutMillis: number, output: string) {
+    super(
+      `${binary} was not ready on 127.0.0.1:${port} within ${timeoutMillis} ms (no "Ready to accept connections"); ` +
+        `its output: ${output.slice(-500) || "(none)"}`
+    )
+    this.name = "StartTimeout"
+  }
+}
+
+/**
+ * Starts `redis-server` (or `binary` given the same arguments) on `port`; resolves once it accepts connections.
+ * Rejects, after killing the process, if it exits first or is not ready within `timeoutMillis`.
+ */
+export const launch = (
+  binary: string,
+  port: number,
+  timeoutMillis: number = defaultStartTimeoutMillis
+): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(
+    const child = track(spawn(
       binary,
       ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
       { stdio: ["ignore", "pipe", "pipe"] }
-    )
+    ))
     let output = ""
+    let settled = false
+    const fail = (error: Error) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      child.kill("SIGKILL")
+      reject(error)
+    }
+    const timer = setTimeout(
+      () => fail(new StartTimeout(binary, port, timeoutMillis, output)),
+      timeoutMillis
+    )
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      if (output.includes("Ready to accept connections")) {
+      if (!settled && output.includes("Ready to accept connections")) {
+        settled = true
+        clearTimeout(timer)
         child.stdout?.off("data", onData)
         child.stdout?.resume()
         resolve(child)
@@ -67,8 +147,8 @@ const launch = (binary: string, port: number): Promise<ChildProcess> =>
     }
     child.stdout?.on("data", onData)
     child.stderr?.on("data", (chunk: Buffer) => void (output += chunk.toString()))
-    child.once("error", reject)
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`)))
+    child.once("error", fail)
+    child.once("exit", (code) => fail(new Error(`${binary} exited (${code}): ${output.slice(-500)}`)))
   })
 
 /** A running `redis-server`. */
@@ -95,17 +175,12 @@ export const redisServer: Effect.Effect<RedisServer, never, Scope.Scope> = Effec
           child = await launch(binary, port)
           return
         } catch (error) {
-          // another process took the port in between: try another one
-          if (attempt >= 5) throw error
+          // another process took the port in between (it exited): try another one; a hang is not retried
+          if (attempt >= 5 || error instanceof StartTimeout) throw error
         }
       }
     }),
-    () =>
-      Effect.promise(async () => {
-        if (child === undefined) return
-        child.kill("SIGTERM")
-        await exited(child)
-      })
+    () => Effect.promise(() => child === undefined ? Promise.resolve() : stop(child))
   )
   return {
     port,
@@ -137,10 +212,12 @@ export interface Worker {
 
 /** Spawns `node --no-warnings test/redis/<script>` with `env` added to the environment. */
 export const spawnWorker = (script: string, env: Record<string, string>): Worker => {
-  const child = spawn(process.execPath, ["--no-warnings", path.join(import.meta.dirname, "redis", script)], {
+  const child = track(spawn(process.execPath, ["--no-warnings", path.join(import.meta.dirname, "redis", script)], {
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"]
-  })
+  }))
+  // the child's stdin closes when it dies; a write then must not crash the test process
+  child.stdin.on("error", () => {})
   const lines: Array<string> = []
   const waiting: Array<{ readonly prefix: string; readonly resolve: (line: string) => void }> = []
   let buffer = ""

@@ -284,6 +284,11 @@ describe("Simulator through the client", () => {
         assert.strictEqual(profile?.totalVolume, 524_288_000 * 7)
         assert.strictEqual(profile?.totalDuration, 7)
         assert.strictEqual(profile?.dataType, 2)
+        // its packageList entry holds the same: 7 daily allowances, 7 days
+        assert.deepStrictEqual(
+          profile?.packageList?.map((p) => [p.packageCode, p.volume, p.duration]),
+          [["PJCB7UMFE", 524_288_000 * 7, 7]]
+        )
       }).pipe(Effect.provide(simulated({ balance: 1_000_000 }))))
 
     it.effect("the same transactionId replays the original order and charges once", () =>
@@ -405,6 +410,9 @@ describe("Simulator through the client", () => {
         const simulator = yield* sim
         const { profiles } = yield* orderAndAllocate("CKH002")
         const ref = { esimTranNo: profiles[0]!.esimTranNo }
+        // a New profile is not active (§2.7): cancel it instead
+        assert.strictEqual(code(yield* Profiles.revoke(ref).pipe(Effect.flip)), "200002")
+        assert.strictEqual((yield* simulator.profile(ref)).esimStatus, "GOT_RESOURCE")
         yield* simulator.install(ref)
         yield* Profiles.revoke(ref)
         const p = yield* simulator.profile(ref)
@@ -519,6 +527,13 @@ describe("Simulator through the client", () => {
         yield* TestClock.adjust("5 seconds")
         const dayPass = (yield* simulator.profiles).find((p) => p.packageList?.[0]?.packageCode === "PJCB7UMFE")!
         const balance = (yield* Balance.query()).balance
+        // periodNum is required for a day pass (supportTopUpType 3), as in orders
+        const missing = yield* TopUp.create({
+          esimTranNo: dayPass.esimTranNo,
+          packageCode: "TOPUP_PJCB7UMFE",
+          transactionId: "dp-top-0"
+        }).pipe(Effect.flip)
+        assert.strictEqual(code(missing), "000105")
         const result = yield* TopUp.create({
           esimTranNo: dayPass.esimTranNo,
           packageCode: "TOPUP_PJCB7UMFE",

@@ -6,49 +6,13 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { Simulator, WebhookEvent } from "effect-esim-access"
-import { layer as serverLayer, SimulatorServer } from "effect-esim-access/node/SimulatorServer"
+import { layer as serverLayer, serve, SimulatorServer } from "effect-esim-access/node/SimulatorServer"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { TestClock } from "effect/testing"
 import { createHmac } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { fixture } from "./simulatorSupport.ts"
-
-interface Answer {
-  readonly status: number
-  readonly headers: Headers
-  readonly text: string
-  readonly json: Record<string, unknown> | undefined
-}
-
-const parse = (text: string): Record<string, unknown> | undefined => {
-  try {
-    return JSON.parse(text) as Record<string, unknown>
-  } catch {
-    return undefined
-  }
-}
-
-/** A raw request to the served simulator; `body` is sent as is when a string. */
-const call = (
-  path: string,
-  body: unknown = {},
-  options: { readonly headers?: Record<string, string>; readonly method?: string } = {}
-) =>
-  Effect.gen(function*() {
-    const { accessCode, url } = yield* SimulatorServer
-    const response = yield* Effect.promise(() =>
-      fetch(`${url}/api/v1/open/${path}`, {
-        method: options.method ?? "POST",
-        headers: { "content-type": "application/json", "RT-AccessCode": accessCode, ...options.headers },
-        ...(options.method === "GET" ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
-      })
-    )
-    const text = yield* Effect.promise(() => response.text())
-    return { status: response.status, headers: response.headers, text, json: parse(text) } satisfies Answer
-  })
-
-const errorCode = (answer: Answer) => answer.json?.["errorCode"]
+import { call, errorCode, fixture } from "./simulatorSupport.ts"
 
 const served = (options: Simulator.Options = {}) =>
   serverLayer({ port: 0, catalogue: "fixtures", rateLimit: false, ...options })
@@ -313,4 +277,30 @@ describe("Simulator over HTTP", () => {
         Simulator.serve({ catalogue: "fixtures" }).pipe(Layer.provideMerge(NodeHttpServer.layerTest))
       )
     ))
+
+  it.effect("SimulatorServer.serve({ port, host }): the Node form of Simulator.serve, same options", () =>
+    Effect.gen(function*() {
+      const { url } = yield* SimulatorServer
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.notStrictEqual(new URL(url).port, "0")
+      assert.deepStrictEqual((yield* call("balance/query", "")).json?.["obj"], { balance: 123_400 })
+      // the simulator options apply: the fixture catalogue only
+      const list = yield* call("package/list", {})
+      const obj = list.json?.["obj"] as { packageList: ReadonlyArray<{ packageCode: string }> } | undefined
+      assert.deepStrictEqual(obj?.packageList.map((p) => p.packageCode), ["CKH002", "CKH491", "PJCB7UMFE"])
+      assert.strictEqual((yield* Simulator.Simulator).accessCode, Simulator.defaultAccessCode)
+    }).pipe(Effect.provide(serve({ port: 0, host: "127.0.0.1", balance: 123_400, catalogue: "fixtures" }))))
+
+  it.effect("a port outside 0 to 65535 is a typed ServeError, not a defect", () =>
+    Effect.gen(function*() {
+      for (const port of [65_536, -1, 1.5]) {
+        // a defect would not be flipped: the test would die
+        const error = yield* Effect.map(SimulatorServer, (server) => server.url).pipe(
+          Effect.provide(serve({ port })),
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "ServeError", String(port))
+        assert.match(String(error.cause), /port must be an integer from 0 to 65535/)
+      }
+    }))
 })

@@ -29,10 +29,17 @@ describe("Simulator scenario", () => {
         const best = cheapest.get(country)
         if (best === undefined || p.price < best.price) cheapest.set(country, p)
       }
-      // the first 45 countries in catalogue order
-      const fixed = [...cheapest.values()].slice(0, 45)
+      // the first 44 countries in catalogue order, and a 45th whose plan takes SMS (smsStatus 1 or 2, §2.12), so
+      // the SMS step below always has a profile to send to
+      const fixed = [...cheapest.values()].slice(0, 44)
+      const taken = new Set(fixed.map((p) => p.locationCode))
+      const smsPlan = catalogue.find((p) =>
+        p.locationCode?.length === 2 && !taken.has(p.locationCode) && p.dataType === 1 && p.supportTopUpType === 2 &&
+        (p.smsStatus === 1 || p.smsStatus === 2)
+      )
+      assert.isDefined(smsPlan, "an SMS-capable plan in the catalogue")
       const passes = catalogue.filter((p) => p.dataType === 2 && p.locationCode?.length === 2).slice(0, 5)
-      const plans = [...fixed, ...passes]
+      const plans = [...fixed, smsPlan!, ...passes]
       assert.strictEqual(new Set(plans.map((p) => p.locationCode)).size >= 45, true)
 
       // 50 orders, ten at a time, each awaited until its profiles are allocated
@@ -99,10 +106,13 @@ describe("Simulator scenario", () => {
       yield* Profiles.revoke({ esimTranNo: installed[0]!.profile.esimTranNo })
       yield* Profiles.suspend({ esimTranNo: installed[1]!.profile.esimTranNo })
       yield* Profiles.unsuspend({ esimTranNo: installed[1]!.profile.esimTranNo })
-      const smsCapable = installed.find(({ pkg }) => pkg.smsStatus === 1 || pkg.smsStatus === 2)
-      if (smsCapable !== undefined) {
-        yield* Sms.send({ esimTranNo: smsCapable.profile.esimTranNo, message: "Welcome to your trip!" })
-      }
+      // not installed[0]: it was just revoked
+      const smsCapable = installed.slice(1).find(({ pkg }) => pkg.smsStatus === 1 || pkg.smsStatus === 2)
+      assert.isDefined(smsCapable, "an installed SMS-capable profile")
+      yield* Sms.send({ esimTranNo: smsCapable!.profile.esimTranNo, message: "Welcome to your trip!" })
+      assert.deepStrictEqual((yield* simulator.state).sms.map((m) => [m.esimTranNo, m.message]), [
+        [smsCapable!.profile.esimTranNo, "Welcome to your trip!"]
+      ])
 
       // usage as the API reports it, ten at a time
       const usage = yield* Effect.forEach(

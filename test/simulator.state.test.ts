@@ -53,12 +53,41 @@ describe("Simulator state machine", () => {
     assert.strictEqual(later.state.profiles.get(first!.esimTranNo)?.esimStatus, "USED_EXPIRED")
   })
 
-  it("ids and activation codes are deterministic from the seed", () => {
-    const run = () => {
-      const state = placed(State.initial({ balance: 1_000_000, webhook: undefined }), 0, "a", 3).state
-      return [...State.advance(config, state, 5_000).state.profiles.values()].map((p) => State.toWire(p).ac)
+  it("ids and activation codes are deterministic from the seed; another seed gives others", () => {
+    const run = (seed: number) => {
+      const seeded: State.Config = {
+        ...config,
+        seed,
+        catalogue: Catalogue.make({ seed, generate: false, packages: [] })
+      }
+      const ordered = State.order(seeded, State.initial({ balance: 1_000_000, webhook: undefined }), 0, {
+        transactionId: "a",
+        packageInfoList: [{ packageCode: "CKH491", count: 3 }]
+      })
+      const allocated = State.advance(seeded, ordered.state, 5_000)
+      return {
+        acs: [...allocated.state.profiles.values()].map((p) => State.toWire(p).ac),
+        notifyIds: allocated.events.map((e) => ("notifyId" in e ? e.notifyId : undefined))
+      }
     }
-    assert.deepStrictEqual(run(), run())
-    assert.strictEqual(new Set(run()).size, 3)
+    assert.deepStrictEqual(run(3), run(3))
+    assert.strictEqual(new Set(run(3).acs).size, 3)
+    // another seed: none of the activation codes or notifyIds repeats
+    const other = run(4)
+    assert.strictEqual(other.acs.length, 3)
+    for (const ac of other.acs) assert.notInclude(run(3).acs, ac)
+    assert.notDeepEqual(other.notifyIds, run(3).notifyIds)
+  })
+
+  it("the generated catalogue is deterministic from the seed; another seed prices and codes it differently", () => {
+    const codesAndPrices = (seed: number) =>
+      Catalogue.make({ seed, generate: true, packages: [] }).base.map((p) => `${p.packageCode}:${p.slug}:${p.price}`)
+    const one = codesAndPrices(5)
+    assert.deepStrictEqual(codesAndPrices(5), one)
+    const other = codesAndPrices(6)
+    // the fixture packages are the same in every catalogue; the generated ones differ
+    assert.deepStrictEqual(other.slice(0, 3), one.slice(0, 3))
+    const shared = new Set(one)
+    assert.isBelow(other.filter((p) => shared.has(p)).length, 10, "almost every generated package differs")
   })
 })

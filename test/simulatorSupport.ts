@@ -1,10 +1,11 @@
 /**
  * Helpers for the simulator tests: layers that wire our client to the in-process simulator, a recording webhook
- * receiver, running a workload under the TestClock, and fixtures.
+ * receiver, running a workload under the TestClock, raw HTTP requests to the served simulator, and fixtures.
  */
 import { Effect, Fiber, Layer } from "effect"
 import type { Duration } from "effect"
 import { EsimAccessConfig, Simulator, WebhookEvent } from "effect-esim-access"
+import { SimulatorServer } from "effect-esim-access/node/SimulatorServer"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
 import { readFileSync } from "node:fs"
@@ -69,3 +70,45 @@ export const eventsOf = <T extends WebhookEvent.WebhookEvent["notifyType"]>(
   notifyType: T
 ) =>
   events.filter((e): e is Extract<WebhookEvent.WebhookEvent, { readonly notifyType: T }> => e.notifyType === notifyType)
+
+/** An answer of the served simulator, as `fetch` saw it. */
+export interface Answer {
+  readonly status: number
+  readonly headers: Headers
+  readonly text: string
+  /** the parsed body; `undefined` when it is not JSON */
+  readonly json: Record<string, unknown> | undefined
+}
+
+const parse = (text: string): Record<string, unknown> | undefined => {
+  try {
+    return JSON.parse(text) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A raw request to the simulator served by `SimulatorServer.layer`: plain `fetch`, `POST <url>/api/v1/open/<path>`
+ * with the server's `RT-AccessCode`; `body` is sent as is when a string, as JSON otherwise.
+ */
+export const call = (
+  path: string,
+  body: unknown = {},
+  options: { readonly headers?: Record<string, string>; readonly method?: string } = {}
+) =>
+  Effect.gen(function*() {
+    const { accessCode, url } = yield* SimulatorServer
+    const response = yield* Effect.promise(() =>
+      fetch(`${url}/api/v1/open/${path}`, {
+        method: options.method ?? "POST",
+        headers: { "content-type": "application/json", "RT-AccessCode": accessCode, ...options.headers },
+        ...(options.method === "GET" ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
+      })
+    )
+    const text = yield* Effect.promise(() => response.text())
+    return { status: response.status, headers: response.headers, text, json: parse(text) } satisfies Answer
+  })
+
+/** The envelope's `errorCode`. */
+export const errorCode = (answer: Answer) => answer.json?.["errorCode"]

@@ -1,15 +1,19 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Logger, References } from "effect"
+import { Effect, Logger, Option, References } from "effect"
 import { WebhookReceiver } from "effect-esim-access"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { TestClock } from "effect/testing"
 import { fixture, fixtureJson } from "./webhookHelpers.ts"
 
-/** Runs the receiver app in-process on one web Request, in the test's fiber (so TestClock and loggers apply). */
+/**
+ * Runs the receiver app in-process on one web Request, in the test's fiber (so TestClock and loggers apply), as if
+ * it came from `peer` (default 10.0.0.1, a proxy by default).
+ */
 const call = <R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest>,
   body: string,
-  headers: Record<string, string> = {}
+  headers: Record<string, string> = {},
+  peer = "10.0.0.1"
 ) =>
   app.pipe(
     Effect.provideService(
@@ -20,7 +24,7 @@ const call = <R>(
           body,
           headers: { "content-type": "application/json", ...headers }
         })
-      )
+      ).modify({ remoteAddress: Option.some(peer) })
     ),
     Effect.flatMap((response) =>
       Effect.promise(async () => {
@@ -57,6 +61,71 @@ describe("WebhookReceiver: the in-memory de-duplication store", () => {
       assert.strictEqual(yield* store.claim("busy"), "in-flight")
       assert.strictEqual(yield* store.claim("c"), "duplicate")
       assert.strictEqual(yield* store.claim("b"), "claimed", "b was evicted")
+    }))
+
+  it.effect("bad numeric options fall back to the defaults instead of turning de-duplication off", () =>
+    Effect.gen(function*() {
+      // each would otherwise forget every event at once (NaN, 0, a negative capacity or ttl) or grow without bound
+      for (const capacity of [NaN, Infinity, -Infinity, 0, -3, 0.5]) {
+        const store = yield* WebhookReceiver.makeMemoryStore({ capacity })
+        for (let i = 0; i < 100; i++) {
+          yield* store.claim(`k${i}`)
+          yield* store.complete(`k${i}`)
+        }
+        assert.strictEqual(yield* store.claim("k0"), "duplicate", `capacity ${capacity}: the default 10 000 holds 100`)
+      }
+      // the default capacity bounds the store: the 10 001st handled key evicts the oldest
+      const bounded = yield* WebhookReceiver.makeMemoryStore({ capacity: Infinity })
+      for (let i = 0; i <= 10_000; i++) {
+        yield* bounded.claim(`k${i}`)
+        yield* bounded.complete(`k${i}`)
+      }
+      assert.strictEqual(yield* bounded.claim("k10000"), "duplicate")
+      assert.strictEqual(yield* bounded.claim("k0"), "claimed", "capacity Infinity: bounded by the default 10 000")
+      for (const ttl of [NaN, 0, -1000, "-5 minutes" as const]) {
+        const store = yield* WebhookReceiver.makeMemoryStore({ ttl })
+        yield* store.claim("a")
+        yield* store.complete("a")
+        yield* TestClock.adjust("23 hours")
+        assert.strictEqual(yield* store.claim("a"), "duplicate", `ttl ${ttl}: the default 1 day`)
+        yield* TestClock.adjust("1 hour")
+        assert.strictEqual(yield* store.claim("a"), "claimed", `ttl ${ttl}: forgotten after the default 1 day`)
+      }
+      // through the receiver, and a bad body-size limit keeps the default 1 MiB instead of failing or lifting it
+      let runs = 0
+      const app = WebhookReceiver.app(() => Effect.sync(() => void runs++), {
+        dedupe: { capacity: NaN, ttl: NaN },
+        maxBodySize: NaN
+      })
+      const body = fixture("VALIDITY_USAGE")
+      assert.strictEqual((yield* call(app, body)).text, "ok")
+      assert.strictEqual((yield* call(app, body)).text, "duplicate")
+      assert.strictEqual(runs, 1)
+      for (const maxBodySize of [NaN, Infinity, -1]) {
+        const limited = WebhookReceiver.app(() => Effect.void, { maxBodySize })
+        assert.strictEqual((yield* call(limited, body)).status, 200, `maxBodySize ${maxBodySize}`)
+        assert.strictEqual(
+          (yield* call(limited, " ".repeat(1024 * 1024 + 1))).status,
+          413,
+          `maxBodySize ${maxBodySize}`
+        )
+      }
+    }))
+
+  it.effect("notifyId: null falls back to the content hash, like a missing notifyId", () =>
+    Effect.gen(function*() {
+      const legacy = { notifyType: "ORDER_STATUS", content: { orderNo: "B1", orderStatus: "GOT_RESOURCE" } }
+      const withNull = { ...legacy, notifyId: null, eventGenerateTime: null }
+      const key = yield* WebhookReceiver.dedupeKey(withNull)
+      assert.match(key, /^sha256:[0-9a-f]{64}$/)
+      assert.strictEqual(key, yield* WebhookReceiver.dedupeKey(legacy))
+      // through the receiver: accepted (not 400), handled once, the redelivery a duplicate
+      let runs = 0
+      const app = WebhookReceiver.app(() => Effect.sync(() => void runs++), { dedupe: true })
+      assert.deepStrictEqual(yield* call(app, JSON.stringify(withNull)), { status: 200, text: "ok" })
+      assert.deepStrictEqual(yield* call(app, JSON.stringify(withNull)), { status: 200, text: "duplicate" })
+      assert.deepStrictEqual(yield* call(app, JSON.stringify(legacy)), { status: 200, text: "duplicate" })
+      assert.strictEqual(runs, 1)
     }))
 
   it.effect("dedupeKey: notifyId, else a SHA-256 of notifyType and content independent of key order", () =>

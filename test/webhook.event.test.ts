@@ -63,6 +63,29 @@ describe("WebhookEvent: decoding", () => {
       assert.strictEqual(validity._tag, "ValidityUsage")
     }))
 
+  it.effect("notifyId: null and eventGenerateTime: null decode as absent, in every member", () =>
+    Effect.gen(function*() {
+      for (const f of fixtures) {
+        const body = { ...JSON.parse(f.text), notifyId: null, eventGenerateTime: null }
+        const event = yield* WebhookEvent.decode(body)
+        assert.isFalse("notifyId" in event, f.name)
+        assert.isFalse("eventGenerateTime" in event, f.name)
+        // and they are not written back as null
+        const encoded = (yield* WebhookEvent.encode(event)) as Record<string, unknown>
+        assert.isFalse("notifyId" in encoded, f.name)
+        assert.isFalse("eventGenerateTime" in encoded, f.name)
+      }
+      const unknown = yield* WebhookEvent.decode({ notifyType: "NEW_THING", notifyId: null, content: {} })
+      assert.strictEqual(unknown._tag, "Unknown")
+      assert.isFalse("notifyId" in unknown)
+      // other values of the wrong type are still rejected, naming the field
+      assert.strictEqual((yield* decodeError({ ...fixtureJson("ORDER_STATUS"), notifyId: 7 })).path, "notifyId")
+      assert.strictEqual(
+        (yield* decodeError({ ...fixtureJson("ORDER_STATUS"), eventGenerateTime: "yesterday" })).path,
+        "eventGenerateTime"
+      )
+    }))
+
   it.effect("every time spelling the API uses decodes to the same UTC instant", () =>
     Effect.gen(function*() {
       for (

@@ -265,6 +265,57 @@ describe("WebhookReceiver: IP verification", () => {
       assert.strictEqual((yield* check(two, { "x-forwarded-for": sender })).status, 403)
     }))
 
+  it.effect("proxies: a client that reaches the server directly cannot pass with a spoofed X-Forwarded-For", () =>
+    Effect.gen(function*() {
+      // the test client connects from 127.0.0.1; here it is not one of the proxies, so it is a direct client
+      const direct = { trustedProxies: 1, proxies: ["10.0.0.0/8"] }
+      assert.deepStrictEqual(
+        yield* check(direct, { "x-forwarded-for": sender }),
+        { status: 403, text: "forbidden", handled: 0 }
+      )
+      assert.strictEqual(
+        (yield* check({ ...direct, trustedProxies: 2 }, { "x-forwarded-for": `${sender}, 10.0.0.2` })).status,
+        403
+      )
+      // the same request through a listed proxy passes
+      assert.strictEqual(
+        (yield* check({ trustedProxies: 1, proxies: ["127.0.0.1"] }, { "x-forwarded-for": sender })).status,
+        200
+      )
+      assert.strictEqual(
+        (yield* check({ trustedProxies: 1, proxies: ["::ffff:127.0.0.0/104"] }, { "x-forwarded-for": sender })).status,
+        200
+      )
+      // an empty list trusts no proxy
+      assert.strictEqual((yield* check({ trustedProxies: 1, proxies: [] }, { "x-forwarded-for": sender })).status, 403)
+    }))
+
+  it.effect("default proxies (loopback and private ranges): the address the proxy appended passes", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(
+        yield* check({ trustedProxies: 1 }, { "x-forwarded-for": sender }),
+        { status: 200, text: "ok", handled: 1 }
+      )
+      assert.strictEqual(
+        (yield* check({ trustedProxies: 2 }, { "x-forwarded-for": `${sender}, 192.168.1.7` })).status,
+        200
+      )
+      assert.strictEqual(
+        (yield* check({ trustedProxies: 3 }, { "x-forwarded-for": `${sender}, fd00::7, 172.20.0.1` })).status,
+        200
+      )
+    }))
+
+  it.effect("every hop between the peer and the counted entry must be a proxy", () =>
+    Effect.gen(function*() {
+      // the counted entry is the sender, but the hop right of it is an outside address: the chain is not ours
+      assert.deepStrictEqual(
+        yield* check({ trustedProxies: 2 }, { "x-forwarded-for": `${sender}, ${outsider}` }),
+        { status: 403, text: "forbidden", handled: 0 }
+      )
+      assert.strictEqual((yield* check({ trustedProxies: 2 }, { "x-forwarded-for": `${sender}, garbage` })).status, 403)
+    }))
+
   it.effect("IP verification runs before the body is read", () =>
     Effect.gen(function*() {
       const reply = yield* post(hook, "x".repeat(2 * 1024 * 1024)).pipe(

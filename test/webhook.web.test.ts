@@ -63,12 +63,34 @@ describe("WebhookReceiver.toWebHandler: called directly with web Requests", () =
       assert.strictEqual((yield* reply(handler(json(body)))).status, 403, "no address: rejected")
       const spoofed = json(body, { headers: { "content-type": "application/json", "x-forwarded-for": "54.254.74.88" } })
       assert.strictEqual((yield* reply(handler(spoofed, { remoteAddress: "203.0.113.9" }))).status, 403)
-      // behind one proxy (e.g. Cloudflare in front of a Worker): X-Forwarded-For's last entry counts
+    }))
+
+  it.effect("behind a proxy: the reported address must be a trusted proxy for X-Forwarded-For to count", () =>
+    Effect.gen(function*() {
+      const body = fixture("ESIM_STATUS")
       const proxied = WebhookReceiver.toWebHandler(() => Effect.void, { verifyIp: { trustedProxies: 1 } })
-      const forwarded = json(body, {
-        headers: { "content-type": "application/json", "x-forwarded-for": "54.254.74.88" }
+      const forwarded = () =>
+        json(body, { headers: { "content-type": "application/json", "x-forwarded-for": "54.254.74.88" } })
+      // the host reports the proxy's address (a private one, trusted by default): X-Forwarded-For's last entry counts
+      assert.strictEqual((yield* reply(proxied(forwarded(), { remoteAddress: "10.0.0.5" }))).status, 200)
+      assert.strictEqual((yield* reply(proxied(forwarded(), { remoteAddress: "::ffff:10.0.0.5" }))).status, 200)
+      // a client that reached the host directly wrote the header itself
+      assert.strictEqual((yield* reply(proxied(forwarded(), { remoteAddress: "203.0.113.9" }))).status, 403)
+      // no reported address: nothing says the header came from a proxy
+      assert.strictEqual((yield* reply(proxied(forwarded()))).status, 403)
+      // an explicit proxies list replaces the defaults
+      const listed = WebhookReceiver.toWebHandler(() => Effect.void, {
+        verifyIp: { trustedProxies: 1, proxies: ["198.51.100.0/24"] }
       })
-      assert.strictEqual((yield* reply(proxied(forwarded))).status, 200)
+      assert.strictEqual((yield* reply(listed(forwarded(), { remoteAddress: "198.51.100.20" }))).status, 200)
+      assert.strictEqual((yield* reply(listed(forwarded(), { remoteAddress: "10.0.0.5" }))).status, 403)
+      // a platform that vouches for a header (Cloudflare's CF-Connecting-IP): pass it as the address, no proxies
+      const worker = WebhookReceiver.toWebHandler(() => Effect.void, { verifyIp: true })
+      const request = json(body, {
+        headers: { "content-type": "application/json", "cf-connecting-ip": "54.254.74.88" }
+      })
+      const cf = request.headers.get("cf-connecting-ip") ?? undefined
+      assert.strictEqual((yield* reply(worker(request, { remoteAddress: cf }))).status, 200)
     }))
 
   it.effect("a failing handler gets 500 with no details", () =>

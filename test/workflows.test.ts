@@ -3,7 +3,7 @@
  * recording fake, with every delay on the TestClock.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Deferred, Duration, Effect, Exit, Fiber, Queue, Ref, Stream } from "effect"
+import { DateTime, Deferred, Duration, Effect, Exit, Fiber, Queue, Ref, Schedule, Stream } from "effect"
 import { EsimAccessTest, Orders, Profiles, Usage, WebhookEvent } from "effect-esim-access"
 import { TestClock } from "effect/testing"
 import * as v8 from "node:v8"
@@ -422,6 +422,203 @@ describe("Orders.createAndAwaitProfiles", () => {
         }
       }, exact))
     ))
+})
+
+describe("Orders.createAndAwaitProfiles: the polling schedule", () => {
+  const allocatedAt = (n: number) =>
+    sequence([...Array.from({ length: n - 1 }, () => notReady), () => page(profiles(2), { pageNum: 1, pageSize: 5 })])
+
+  it.effect("a schedule sets the poll times: exponential from 2 s polls at 2, 6 and 14 s", () =>
+    Effect.gen(function*() {
+      successOf(
+        yield* advance(
+          Orders.createAndAwaitProfiles(params, { schedule: Schedule.exponential("2 seconds") }),
+          "1 minute"
+        )
+      )
+      assert.deepStrictEqual(times(yield* queries), [2000, 6000, 14000])
+    }).pipe(Effect.provide(EsimAccessTest.layer({ "esim/order": ordered, "esim/query": allocatedAt(3) }, exact))))
+
+  it.effect("the schedule takes precedence over interval", () =>
+    Effect.gen(function*() {
+      successOf(
+        yield* advance(
+          Orders.createAndAwaitProfiles(params, { interval: "10 seconds", schedule: Schedule.spaced("1 second") }),
+          "1 minute"
+        )
+      )
+      assert.deepStrictEqual(times(yield* queries), [1000, 2000, 3000])
+    }).pipe(Effect.provide(EsimAccessTest.layer({ "esim/order": ordered, "esim/query": allocatedAt(3) }, exact))))
+
+  it.effect("a schedule that ends before allocation: AllocationTimeout with the orderNo, and no poll after it", () =>
+    Effect.gen(function*() {
+      const exit = yield* advance(
+        Orders.createAndAwaitProfiles(params, {
+          schedule: Schedule.max([Schedule.spaced("2 seconds"), Schedule.recurs(3)])
+        }),
+        "6 seconds"
+      )
+      const error = failureOf(exit)
+      assert.strictEqual(error._tag, "AllocationTimeout")
+      if (error._tag !== "AllocationTimeout") return
+      assert.strictEqual(error.orderNo, "B-ORDER")
+      assert.strictEqual(error.expected, 2)
+      assert.strictEqual(error.allocated, 0)
+      assert.include(error.message, "after 3 polls")
+      // the order is not placed again
+      yield* TestClock.adjust("10 minutes")
+      const requests = yield* EsimAccessTest.requests
+      assert.deepStrictEqual(requests.map((r) => r.path), ["esim/order", "esim/query", "esim/query", "esim/query"])
+      assert.deepStrictEqual(times(requests), [0, 2000, 4000, 6000])
+    }).pipe(Effect.provide(EsimAccessTest.layer({ "esim/order": ordered, "esim/query": notReady }, exact))))
+
+  it.effect("the schedule sees the progress after each poll: here it polls faster once some profiles are there", () =>
+    Effect.gen(function*() {
+      const seen: Array<Orders.AllocationProgress> = []
+      const schedule = Schedule.spaced("500 millis").pipe(
+        Schedule.modifyDelay(({ duration, input }: { duration: Duration.Duration; input: Orders.AllocationProgress }) =>
+          Effect.sync(() => {
+            seen.push(input)
+            return input.allocated === 0 ? Duration.seconds(3) : duration
+          })
+        )
+      )
+      successOf(yield* advance(Orders.createAndAwaitProfiles(params, { schedule }), "1 minute"))
+      assert.deepStrictEqual(times(yield* queries), [3000, 6000, 6500])
+      // the progress after ordering, then after each poll (after the last one the workflow ends, with no pause)
+      assert.deepStrictEqual(seen, [
+        { orderNo: "B-ORDER", poll: 0, allocated: 0, expected: 2 },
+        { orderNo: "B-ORDER", poll: 1, allocated: 0, expected: 2 },
+        { orderNo: "B-ORDER", poll: 2, allocated: 1, expected: 2 },
+        { orderNo: "B-ORDER", poll: 3, allocated: 2, expected: 2 }
+      ])
+      assert.strictEqual((yield* EsimAccessTest.requests).length, 4)
+    }).pipe(
+      Effect.provide(EsimAccessTest.layer({
+        "esim/order": ordered,
+        "esim/query": sequence([
+          notReady,
+          () => page(profiles(1), { pageNum: 1, pageSize: 5, total: 1 }),
+          () => page(profiles(2), { pageNum: 1, pageSize: 5, total: 2 })
+        ])
+      }, exact))
+    ))
+
+  it.effect("an ORDER_STATUS signal cuts short the schedule's pause it falls into, once", () =>
+    Effect.gen(function*() {
+      const signal = yield* Deferred.make<void>()
+      yield* Effect.forkChild(Effect.sleep("5 seconds").pipe(Effect.andThen(Deferred.succeed(signal, undefined))))
+      successOf(
+        yield* advance(
+          Orders.createAndAwaitProfiles(params, {
+            schedule: Schedule.exponential("2 seconds"),
+            orderStatus: () => Deferred.await(signal)
+          }),
+          "1 minute"
+        )
+      )
+      // 2 s; the 4 s pause ends at 5 s with the signal; then the schedule's 8 s
+      assert.deepStrictEqual(times(yield* queries), [2000, 5000, 13000])
+    }).pipe(Effect.provide(EsimAccessTest.layer({ "esim/order": ordered, "esim/query": allocatedAt(3) }, exact))))
+
+  for (const [name, interval] of [["NaN", Number.NaN], ["-1 second", -1000]] as const) {
+    it.effect(`an unusable interval (${name}) is the default 3 seconds, not back-to-back polls`, () =>
+      Effect.gen(function*() {
+        successOf(yield* advance(Orders.createAndAwaitProfiles(params, { interval }), "1 minute"))
+        assert.deepStrictEqual(times(yield* queries), [3000, 6000, 9000])
+      }).pipe(Effect.provide(EsimAccessTest.layer({ "esim/order": ordered, "esim/query": allocatedAt(3) }, exact))))
+  }
+})
+
+/** The time range of a time-range `esim/query`, in epoch milliseconds. */
+const rangeOf = (request: EsimAccessTest.RecordedRequest) => {
+  const body = request.body as { startTime: string; endTime: string }
+  return [Date.parse(body.startTime), Date.parse(body.endTime)]
+}
+
+describe("Orders.createAndAwaitProfiles: DuplicateTransaction on the first attempt resumes the placed order", () => {
+  const day = 24 * 60 * 60_000
+  /** The range query finds the original order's profile (beside someone else's) from the `from`-th lookup on. */
+  const handlers = (options: { readonly from?: number; readonly never?: boolean } = {}) => {
+    let lookups = 0
+    return {
+      "esim/order": () => EsimAccessTest.apiError("310402"),
+      "esim/query": (request: EsimAccessTest.RecordedRequest) => {
+        const body = request.body as { orderNo: string }
+        if (body.orderNo !== "") return page(profiles(2, "B-ORIGINAL"), { pageNum: 1, pageSize: 5, total: 2 })
+        lookups++
+        const found = options.never !== true && lookups >= (options.from ?? 1)
+        return page(
+          [
+            { ...profile(9, "B-OTHER"), transactionId: "someone-else" },
+            ...(found ? [profile(1, "B-ORIGINAL")] : [])
+          ],
+          { pageNum: 1, pageSize: 500, total: found ? 2 : 1 }
+        )
+      }
+    }
+  }
+
+  it.effect("a re-run after a crash: the original order is looked up and its profiles returned, nothing re-ordered", () =>
+    Effect.gen(function*() {
+      yield* TestClock.adjust(2 * day)
+      const since = 2 * day
+      const result = successOf(yield* advance(Orders.createAndAwaitProfiles(params), "1 minute"))
+      assert.deepStrictEqual(result.order, { orderNo: "B-ORIGINAL", transactionId: "shop-order-1042" })
+      assert.deepStrictEqual(result.profiles.map((p) => p.orderNo), ["B-ORIGINAL", "B-ORIGINAL"])
+      const requests = yield* EsimAccessTest.requests
+      // one order (the API refused it as a duplicate), one lookup, then the order's profiles at once: they are
+      // allocated, the lookup found them
+      assert.deepStrictEqual(requests.map((r) => r.path), ["esim/order", "esim/query", "esim/query"])
+      assert.deepStrictEqual(times(requests), [since, since, since])
+      // the lookup covers the default 24 hours before the call
+      assert.deepStrictEqual(rangeOf(requests[1]!), [since - day, since + 60_000])
+      assert.strictEqual((requests[2]!.body as { orderNo: string }).orderNo, "B-ORIGINAL")
+    }).pipe(Effect.provide(EsimAccessTest.layer(handlers(), exact))))
+
+  it.effect("the lookback option sets how far back the lookup goes", () =>
+    Effect.gen(function*() {
+      yield* TestClock.adjust(2 * day)
+      successOf(yield* advance(Orders.createAndAwaitProfiles(params, { lookback: "2 hours" }), "1 minute"))
+      const [, lookup] = yield* EsimAccessTest.requests
+      assert.deepStrictEqual(rangeOf(lookup!), [2 * day - 2 * 60 * 60_000, 2 * day + 60_000])
+    }).pipe(Effect.provide(EsimAccessTest.layer(handlers(), exact))))
+
+  it.effect("an order placed moments ago (profiles not yet allocated) is looked up every 3 seconds until found", () =>
+    Effect.gen(function*() {
+      yield* TestClock.adjust(2 * day)
+      const result = successOf(yield* advance(Orders.createAndAwaitProfiles(params), "1 minute"))
+      assert.strictEqual(result.order.orderNo, "B-ORIGINAL")
+      const requests = yield* EsimAccessTest.requests
+      assert.deepStrictEqual(requests.map((r) => r.path), [
+        "esim/order",
+        "esim/query",
+        "esim/query",
+        "esim/query",
+        "esim/query"
+      ])
+      assert.deepStrictEqual(times(requests).map((t) => t - 2 * day), [0, 0, 3000, 6000, 6000])
+    }).pipe(Effect.provide(EsimAccessTest.layer(handlers({ from: 3 }), exact))))
+
+  it.effect("an original that never shows up: DuplicateTransaction after a minute of lookups, never a new order", () =>
+    Effect.gen(function*() {
+      yield* TestClock.adjust(2 * day)
+      const error = failureOf(yield* advance(Orders.createAndAwaitProfiles(params), "2 minutes"))
+      assert.strictEqual(error._tag, "DuplicateTransaction")
+      const requests = yield* EsimAccessTest.requests
+      assert.deepStrictEqual(requests.filter((r) => r.path === "esim/order").length, 1)
+      // lookups at 0, 3, ..., 60 s (a next one at 63 s would be past the minute); none by orderNo
+      const lookups = requests.filter((r) => r.path === "esim/query")
+      assert.deepStrictEqual(times(lookups).map((t) => t - 2 * day), Array.from({ length: 21 }, (_, i) => i * 3000))
+      assert.isTrue(lookups.every((r) => (r.body as { orderNo: string }).orderNo === ""))
+    }).pipe(Effect.provide(EsimAccessTest.layer(handlers({ never: true }), exact))))
+
+  it.effect("Orders.create alone still reports a first-attempt DuplicateTransaction as it is", () =>
+    Effect.gen(function*() {
+      const error = failureOf(yield* advance(Orders.create(params), "1 minute"))
+      assert.strictEqual(error._tag, "DuplicateTransaction")
+      assert.deepStrictEqual((yield* EsimAccessTest.requests).map((r) => r.path), ["esim/order"])
+    }).pipe(Effect.provide(EsimAccessTest.layer(handlers(), exact))))
 })
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Duration, Effect, Result, Semaphore } from "effect"
+import { Cause, Clock, Duration, Effect, Option, Result, Semaphore } from "effect"
 import type { RateLimiter } from "effect/persistence"
 
 export interface RateLimit {
@@ -19,20 +19,62 @@ export interface RateLimit {
 
 export const unlimited: RateLimit = { take: Effect.void }
 
+/** The account's limit (reference §6): the safe choice whenever an option cannot be used as given. */
+export const defaultLimit = 8
+export const defaultWindowMillis = 1_000
+export const defaultMarginMillis = 40
+
+/**
+ * A duration option in milliseconds, or `undefined` when it cannot be used: not a duration, not finite (`NaN`,
+ * `Infinity`, in any of the forms `Duration.Input` takes), or negative. `Duration` itself reads `NaN` as zero, which
+ * would turn a window off, so the raw numbers are looked at first.
+ */
+const usableMillis = (input: Duration.Input | undefined): number | undefined => {
+  if (input === undefined) return undefined
+  if (typeof input === "number" && !Number.isFinite(input)) return undefined
+  if (Array.isArray(input) && !input.every((n) => typeof n === "number" && Number.isFinite(n))) return undefined
+  if (
+    typeof input === "object" && !Duration.isDuration(input) && !Array.isArray(input) &&
+    Object.values(input).some((n) => typeof n === "number" && !Number.isFinite(n))
+  ) return undefined
+  const duration = Duration.fromInput(input)
+  if (Option.isNone(duration)) return undefined
+  const millis = Duration.toMillis(duration.value)
+  return Number.isFinite(millis) && millis >= 0 ? millis : undefined
+}
+
+/** A start count per window: a finite number of at least 1 (rounded down), else `fallback`. */
+export const limitOr = (limit: number | undefined, fallback: number): number =>
+  limit !== undefined && Number.isFinite(limit) && limit >= 1 ? Math.floor(limit) : fallback
+
+/** A window: a finite, positive duration (a zero window limits nothing), else `fallback`. */
+export const windowMillisOr = (window: Duration.Input | undefined, fallback: number): number => {
+  const millis = usableMillis(window)
+  return millis !== undefined && millis > 0 ? millis : fallback
+}
+
+/** A margin: a finite duration of at least zero, else `fallback`. */
+export const marginMillisOr = (margin: Duration.Input | undefined, fallback: number): number =>
+  usableMillis(margin) ?? fallback
+
 /**
  * At most `limit` starts in any sliding `window + margin`. The margin is for the way to the API: requests that
  * start at a window's edge reach the API a little later or a little earlier than each other (event loop, connection,
  * network), and without it one that comes in late followed by one that comes in early puts `limit + 1` into a
  * sliding `window` there.
+ *
+ * Options that cannot limit anything never turn the limiter off: a `limit` that is not a finite number of at least
+ * 1 is 8, a `window` that is not a finite positive duration is 1 second, and a `margin` that is not a finite
+ * duration of at least zero is 40 ms (an absent margin is none).
  */
 export const slidingWindow = (options: {
   readonly limit: number
   readonly window: Duration.Input
   readonly margin?: Duration.Input | undefined
 }): RateLimit => {
-  const limit = Math.max(1, Math.floor(options.limit))
-  const windowMillis = Duration.toMillis(Duration.fromInputUnsafe(options.window)) +
-    Math.max(0, Duration.toMillis(Duration.fromInputUnsafe(options.margin ?? 0)))
+  const limit = limitOr(options.limit, defaultLimit)
+  const windowMillis = windowMillisOr(options.window, defaultWindowMillis) +
+    (options.margin === undefined ? 0 : marginMillisOr(options.margin, defaultMarginMillis))
   const lock = Semaphore.makeUnsafe(1)
   // ring buffer of the last `limit` start times
   const starts: Array<number> = []
@@ -140,13 +182,12 @@ export interface SharedOptions {
 
 /** The time between two starts: `(window + margin) / limit`, rounded up to whole milliseconds. */
 export const spacing = (options: SharedOptions): Duration.Duration => {
-  const limit = Math.max(1, Math.floor(options.limit ?? 8))
-  const windowMillis = Duration.toMillis(Duration.fromInputUnsafe(options.window ?? "1 second"))
+  const limit = limitOr(options.limit, defaultLimit)
+  const windowMillis = windowMillisOr(options.window, defaultWindowMillis)
   return Duration.millis(Math.max(1, Math.ceil((windowMillis + marginMillis(options)) / limit)))
 }
 
-const marginMillis = (options: SharedOptions): number =>
-  Math.max(0, Duration.toMillis(Duration.fromInputUnsafe(options.margin ?? "40 millis")))
+const marginMillis = (options: SharedOptions): number => marginMillisOr(options.margin, defaultMarginMillis)
 
 /**
  * A limiter on an `effect/persistence` `RateLimiter`: one start per {@link spacing} for `key` across everyone using
@@ -159,8 +200,8 @@ export const shared = (
   options: SharedOptions & { readonly describe?: string | undefined }
 ): RateLimit => {
   const window = spacing(options)
-  const fallbackLimit = Math.max(1, Math.floor(options.fallback?.limit ?? 2))
-  const fallbackWindow = Duration.fromInputUnsafe(options.fallback?.window ?? "1 second")
+  const fallbackLimit = limitOr(options.fallback?.limit, 2)
+  const fallbackWindow = Duration.millis(windowMillisOr(options.fallback?.window, defaultWindowMillis))
   const annotations = {
     key: options.describe ?? key,
     fallback: `${fallbackLimit} per ${Duration.format(fallbackWindow)}`

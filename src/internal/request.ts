@@ -11,6 +11,7 @@ import type { HttpClientError, HttpClientResponse } from "effect/http"
 import { CatalogueCache } from "../CatalogueCache.ts"
 import { EsimAccessConfig } from "../EsimAccessConfig.ts"
 import * as Errors from "../EsimAccessError.ts"
+import { codeTable } from "./errorCodes.ts"
 import { sha256, toHex } from "./sha256.ts"
 import * as Signature from "./signature.ts"
 import type { Endpoint } from "./wire/endpoint.ts"
@@ -22,9 +23,14 @@ const secretHeaders = ["rt-accesscode", "rt-signature"]
 
 const excerptLength = 200
 
-const excerpt = (text: string): string => {
+/**
+ * Text flattened to one line and cut to `length` characters. Text that came from the server is scrubbed BEFORE it
+ * is cut: cut first, a credential echoed across the cut would leave a prefix of itself that the scrub no longer
+ * recognises.
+ */
+const excerpt = (text: string, length = excerptLength): string => {
   const flat = text.replace(/\s+/g, " ").trim()
-  return flat.length > excerptLength ? `${flat.slice(0, excerptLength)}…` : flat
+  return flat.length > length ? `${flat.slice(0, length)}…` : flat
 }
 
 /** Renders an issue path as `obj.packageList[12].price`. */
@@ -36,13 +42,19 @@ const renderPath = (path: ReadonlyArray<PropertyKey>): string =>
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
-/** The first problem of a schema error: its field path and a one-line message. */
-const shortMessage = (error: Schema.SchemaError, root: ReadonlyArray<PropertyKey>) => {
+/**
+ * The first problem of a schema error: its field path and a one-line message, both scrubbed of the credentials
+ * (the message quotes the offending value, which a server may have echoed from the headers) and then shortened.
+ */
+const shortMessage = (error: Schema.SchemaError, root: ReadonlyArray<PropertyKey>, scrub: Scrub) => {
   const first = formatter(error.issue).issues[0]
   const segments = (first?.path ?? []).map((segment) =>
     typeof segment === "object" && segment !== null ? segment.key : segment
   )
-  return { path: renderPath([...root, ...segments]), message: excerpt(first?.message ?? "invalid value") }
+  return {
+    path: excerpt(scrub(renderPath([...root, ...segments]))),
+    message: excerpt(scrub(first?.message ?? "invalid value"))
+  }
 }
 
 /**
@@ -50,16 +62,34 @@ const shortMessage = (error: Schema.SchemaError, root: ReadonlyArray<PropertyKey
  * echo the headers it was sent) before the text goes into an error. Very short values are left alone, where a
  * match would more likely be a coincidence than an echo.
  */
-const makeScrub = (secrets: ReadonlyArray<string | undefined>) => {
+const makeScrub = (secrets: ReadonlyArray<string | undefined>): Scrub => {
   const values = secrets.filter((s): s is string => s !== undefined && s.length >= 4)
+    // a schema message quotes a value as JSON: a credential with characters JSON escapes appears escaped there
+    .flatMap((s) => {
+      const quoted = JSON.stringify(s).slice(1, -1)
+      return quoted === s ? [s] : [s, quoted]
+    })
+    // the longest first, so that a credential containing another is replaced whole
+    .sort((a, b) => b.length - a.length)
   return (text: string): string => values.reduce((acc, secret) => acc.replaceAll(secret, "<redacted>"), text)
 }
 
 type Scrub = (text: string) => string
 
+/** The documented shape of an error code: six digits (numeric codes are padded to six by the envelope). */
+const documentedCode = /^\d{6}$/
+
+/**
+ * The server's `errorCode` as it goes into an error (and the span attribute `esim_access.error_code`). A documented
+ * code is a public constant and is kept; any other text is the server's and is scrubbed of the credentials and
+ * shortened, like its message.
+ */
+const safeCode = (code: string, scrub: Scrub): string =>
+  documentedCode.test(code) && codeTable[code] !== undefined ? code : excerpt(scrub(code), 32)
+
 const decodeError = (endpoint: string, error: Schema.SchemaError, scrub: Scrub) => {
-  const { message, path } = shortMessage(error, ["obj"])
-  return new Errors.DecodeError({ endpoint, path, message: scrub(`${path}: ${message}`) })
+  const { message, path } = shortMessage(error, ["obj"], scrub)
+  return new Errors.DecodeError({ endpoint, path, message: `${path}: ${message}` })
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
@@ -238,9 +268,10 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
     const config = yield* EsimAccessConfig
     const client = yield* HttpClient.HttpClient
     const { decodeObj, encode } = prepared(endpoint)
+    const { accessCode, scrub, problem } = resolved(config)
     const encoded = yield* encode(input).pipe(
       Effect.mapError((error) => {
-        const { message, path: field } = shortMessage(error, [])
+        const { message, path: field } = shortMessage(error, [], scrub)
         return new Errors.InvalidRequest({
           code: "client",
           endpoint: path,
@@ -248,7 +279,6 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
         })
       })
     )
-    const { accessCode, scrub, problem } = resolved(config)
     if (problem !== undefined) {
       return yield* new Errors.InvalidRequest({ code: "client", endpoint: path, message: problem })
     }
@@ -265,7 +295,7 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
           // an API error envelope behind a non-2xx status keeps its code (429 stays a transport-level limit)
           const apiError = response.status === 429 ? undefined : envelopeError(text)
           if (apiError !== undefined) {
-            return yield* Errors.fromCode(apiError.code, scrub(apiError.message), path, attempt)
+            return yield* Errors.fromCode(safeCode(apiError.code, scrub), scrub(apiError.message), path, attempt)
           }
           const retryAfter = retryAfterMillis(response.headers["retry-after"], yield* Clock.currentTimeMillis)
           return yield* new Errors.TransportError({
@@ -289,17 +319,13 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
         }
         const envelope = yield* decodeEnvelope(json).pipe(
           Effect.mapError((error) => {
-            const { message, path: field } = shortMessage(error, [])
-            return new Errors.DecodeError({
-              endpoint: path,
-              path: field,
-              message: scrub(`envelope ${field}: ${message}`)
-            })
+            const { message, path: field } = shortMessage(error, [], scrub)
+            return new Errors.DecodeError({ endpoint: path, path: field, message: `envelope ${field}: ${message}` })
           })
         )
         if (!envelope.success) {
           return yield* Errors.fromCode(
-            envelope.errorCode ?? "",
+            safeCode(envelope.errorCode ?? "", scrub),
             scrub(envelope.errorMsg ?? envelope.errorMessage ?? ""),
             path,
             attempt

@@ -3,11 +3,18 @@
  * client, an optional peer dependency: `npm install redis`) with settings that let the shared rate limiter notice
  * an outage at once.
  *
+ * - {@link withRateLimit} and {@link layerWebhookDedupeStore}: the shared rate limit and the shared webhook
+ *   de-duplication store with their Redis connection, one line each;
+ * - {@link layer}: the connection alone, to provide to `effect-esim-access/Redis` (one connection for both).
+ *
  * @since 0.1.0
  */
 import { NodeRedis } from "@effect/platform-node"
-import type { Layer } from "effect"
+import { Layer } from "effect"
 import type { Redis } from "effect/persistence"
+import type { EsimAccessConfig } from "../EsimAccessConfig.ts"
+import * as EsimAccessRedis from "../Redis.ts"
+import type { WebhookDedupeStore } from "../WebhookReceiver.ts"
 
 /**
  * The options of `NodeRedis.layer`: the `redis` client's `createClient` options (`url`, `socket`, `password`,
@@ -56,3 +63,84 @@ export const layer = (options: Options = {}): Layer.Layer<Redis.Redis | NodeRedi
     ...options,
     socket: { connectTimeout: 5000, ...options.socket } as NonNullable<Options["socket"]>
   })
+
+/**
+ * Where {@link withRateLimit} and {@link layerWebhookDedupeStore} connect: `url` (default
+ * `redis://localhost:6379`) and any other `createClient` options as `redis`.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import type * as NodeRedis from "effect-esim-access/node/Redis"
+ *
+ * const connection: NodeRedis.ConnectionOptions = {
+ *   url: "rediss://redis.internal:6380",
+ *   redis: { password: process.env.REDIS_PASSWORD ?? "", database: 2 }
+ * }
+ * ```
+ */
+export interface ConnectionOptions {
+  /** `redis[s]://[[username][:password]@][host][:port][/db-number]`; overrides `redis.url` */
+  readonly url?: string | undefined
+  /** the other options of {@link layer} */
+  readonly redis?: Options | undefined
+}
+
+const connect = (options: ConnectionOptions) =>
+  layer(options.url === undefined ? options.redis : { ...options.redis, url: options.url })
+
+/**
+ * `EsimAccessRedis.withRateLimit` with its Redis connection: the configuration's limiter becomes one shared by
+ * every process of the account, through the Redis at `url`. The layer fails with `RedisError` when Redis cannot be
+ * reached at startup (see {@link layer}).
+ *
+ * Each call opens its own connection. To share one between the limiter and the webhook store, provide one
+ * {@link layer} to `EsimAccessRedis.withRateLimit` and `EsimAccessRedis.layerWebhookDedupeStore` instead.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { EsimAccessConfig } from "effect-esim-access"
+ * import * as NodeRedis from "effect-esim-access/node/Redis"
+ *
+ * const ConfigLive = EsimAccessConfig.layerConfig().pipe(
+ *   NodeRedis.withRateLimit({ url: process.env.REDIS_URL, fallback: { limit: 2 } })
+ * ) // Layer<EsimAccessConfig, ConfigError | RedisError>
+ * ```
+ */
+export const withRateLimit = (options: EsimAccessRedis.RateLimitOptions & ConnectionOptions = {}) =>
+<E, R>(
+  self: Layer.Layer<EsimAccessConfig, E, R>
+): Layer.Layer<EsimAccessConfig, E | Redis.RedisError, R> => {
+  const { redis, url, ...rateLimit } = options
+  return self.pipe(EsimAccessRedis.withRateLimit(rateLimit), Layer.provide(connect({ redis, url })))
+}
+
+/**
+ * `EsimAccessRedis.layerWebhookDedupeStore` with its Redis connection: a `WebhookDedupeStore` shared by every
+ * receiver, in every replica, through the Redis at `url`. The layer fails with `RedisError` when Redis cannot be
+ * reached at startup (see {@link layer}).
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { WebhookReceiver } from "effect-esim-access"
+ * import * as NodeRedis from "effect-esim-access/node/Redis"
+ *
+ * const Webhooks = WebhookReceiver.layer((event) => Effect.logInfo(event._tag), { dedupe: true }).pipe(
+ *   Layer.provide(
+ *     NodeRedis.layerWebhookDedupeStore({ url: process.env.REDIS_URL, accessCode: process.env.ESIM_ACCESS_CODE })
+ *   )
+ * )
+ * ```
+ */
+export const layerWebhookDedupeStore = (
+  options: EsimAccessRedis.WebhookStoreOptions & ConnectionOptions = {}
+): Layer.Layer<WebhookDedupeStore, Redis.RedisError> => {
+  const { redis, url, ...store } = options
+  return EsimAccessRedis.layerWebhookDedupeStore(store).pipe(Layer.provide(connect({ redis, url })))
+}

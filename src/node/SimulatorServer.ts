@@ -6,8 +6,7 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Context, Effect, Layer } from "effect"
-import { HttpServer } from "effect/http"
-import type { HttpServerError } from "effect/http"
+import { HttpServer, HttpServerError } from "effect/http"
 import { createServer } from "node:http"
 import * as Simulator from "../Simulator.ts"
 
@@ -52,7 +51,8 @@ export class SimulatorServer extends Context.Service<SimulatorServer, {
 }>()("effect-esim-access/node/SimulatorServer") {}
 
 /**
- * The simulator served on Node, with its control service and its address.
+ * The simulator served on Node, with its control service and its address. A `port` outside 0 to 65535 fails with
+ * `ServeError`, as a port that is taken does.
  *
  * @since 0.1.0
  * @category layers
@@ -71,6 +71,16 @@ export const layer = (
   options: Options = {}
 ): Layer.Layer<Simulator.Simulator | SimulatorServer, HttpServerError.ServeError> => {
   const { host, port, ...simulatorOptions } = options
+  // Node's `listen` throws synchronously on a bad port (ERR_SOCKET_BAD_PORT): a typed ServeError instead of a defect
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+    return Layer.effectContext(
+      Effect.fail(
+        new HttpServerError.ServeError({
+          cause: new RangeError(`port must be an integer from 0 to 65535, got ${port}`)
+        })
+      )
+    )
+  }
   const address = Layer.effect(
     SimulatorServer,
     Effect.gen(function*() {
@@ -84,3 +94,30 @@ export const layer = (
     Layer.provide(NodeHttpServer.layer(createServer, { port: port ?? 0, host: host ?? "127.0.0.1" }))
   )
 }
+
+/**
+ * The Node form of `Simulator.serve({ port, host })`: the same as {@link layer}. The root module
+ * (`effect-esim-access`) stays free of Node code, so its `Simulator.serve` needs an `HttpServer` from the context;
+ * this one brings Node's (`NodeHttpServer` on `port`, default 0, and `host`, default `127.0.0.1`) and also provides
+ * {@link SimulatorServer}, the address to point clients at.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Balance, EsimAccessConfig } from "effect-esim-access"
+ * import { serve, SimulatorServer } from "effect-esim-access/node/SimulatorServer"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { accessCode, url } = yield* SimulatorServer
+ *   return yield* Balance.query().pipe(
+ *     Effect.provide(Layer.merge(EsimAccessConfig.layer({ accessCode, baseUrl: url }), FetchHttpClient.layer))
+ *   )
+ * }).pipe(Effect.provide(serve({ port: 0, host: "127.0.0.1", balance: 500_000 })))
+ * ```
+ */
+export const serve: (
+  options?: Options
+) => Layer.Layer<Simulator.Simulator | SimulatorServer, HttpServerError.ServeError> = layer

@@ -10,7 +10,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Config, Console, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { Argument, CliError, CliOutput, Command, Flag, TerminalCapabilities } from "effect/cli"
+import { Argument, Command, Flag } from "effect/cli"
 import { FetchHttpClient } from "effect/http"
 import type { HttpClient } from "effect/http"
 import * as Balance from "../Balance.ts"
@@ -26,6 +26,7 @@ import * as Sms from "../Sms.ts"
 import * as TopUp from "../TopUp.ts"
 import * as Usage from "../Usage.ts"
 import * as Webhook from "../Webhook.ts"
+import { checkAll, checkInt, formatter, userError } from "./internal/errors.ts"
 import { withProgress } from "./internal/progress.ts"
 import { nestedSimulatorCommand } from "./internal/simulatorCommand.ts"
 import { age, date, dateTime, list, table } from "./internal/table.ts"
@@ -76,8 +77,6 @@ const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
     text.replace(/\s*[\r\n]+\s*/g, " ")
   )
 
-const userError = (userMessage: string, cause?: unknown) => new CliError.UserError({ cause, userMessage })
-
 const validBaseUrl = (text: string): boolean => {
   try {
     const url = new URL(text)
@@ -120,6 +119,11 @@ const withClient = <A>(
 /** JSON (Redacted values masked, dates as ISO strings) or the human rendering, on stdout. */
 const print = (json: boolean, value: unknown, human: () => string) =>
   Console.log(json ? JSON.stringify(value, (_, v) => (Redacted.isRedacted(v) ? "<redacted>" : v), 2) : human())
+
+/** at most 30 eSIMs in one order (reference §2.2) */
+const maxBatch = 30
+/** a day pass runs 1 to 365 days (reference §2.2) */
+const maxPeriod = 365
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
@@ -219,60 +223,70 @@ const profileTable = (profiles: ReadonlyArray<Profiles.Profile>) =>
 
 const order = Command.make("order", {
   packageCode: Flag.String("package").pipe(Flag.withDescription("packageCode or slug")),
-  count: Flag.Int("count").pipe(Flag.withDescription("profiles to buy (default 1)"), Flag.withDefault(1)),
+  count: Flag.Int("count").pipe(
+    Flag.withDescription(`profiles to buy, 1 to ${maxBatch} (default 1)`),
+    Flag.withDefault(1)
+  ),
   transactionId: Flag.String("transaction-id").pipe(
     Flag.withDescription("your unique id for this purchase: re-running with the same id never buys twice")
   ),
-  periodNum: Flag.Int("period").pipe(Flag.withDescription("days, for day-pass plans"), Flag.optional),
+  periodNum: Flag.Int("period").pipe(Flag.withDescription("days, 1 to 365, for day-pass plans"), Flag.optional),
   wait: Flag.Boolean("wait").pipe(
     Flag.withDescription("wait for the profiles and print activation codes and QR URLs"),
     Flag.withDefault(false)
   ),
   timeout: Flag.Int("timeout").pipe(
-    Flag.withDescription("with --wait: seconds to wait for allocation (default 90); the order stays placed"),
+    Flag.withDescription("with --wait: seconds to wait for allocation, >= 1 (default 90); the order stays placed"),
     Flag.withDefault(90)
   )
 }, (flags) =>
-  withClient((json) =>
-    Effect.gen(function*() {
-      const params = {
-        transactionId: flags.transactionId,
-        packageInfoList: [{
-          packageCode: flags.packageCode,
-          count: flags.count,
-          periodNum: Option.getOrUndefined(flags.periodNum)
-        }]
-      }
-      if (!flags.wait) {
-        const placed = yield* Orders.create(params)
-        return yield* print(json, placed, () =>
-          `Ordered ${placed.orderNo} (transactionId ${placed.transactionId}).\n` +
-          `Profiles are allocated within seconds: effect-esim-access profiles --order ${placed.orderNo}`)
-      }
-      const result = yield* withProgress(
-        `Ordering ${plural(flags.count, "profile")} and waiting for allocation`,
-        (progress) =>
-          Orders.createAndAwaitProfiles(params, {
-            deadline: `${Math.max(1, flags.timeout)} seconds`,
-            onPoll: (poll) => progress.update(`Waiting for allocation (check ${poll})`)
-          })
-      )
-      yield* print(json, result, () =>
-        [
-          `Order ${result.order.orderNo} (transactionId ${result.order.transactionId}): ${
-            plural(result.profiles.length, "profile")
-          }`,
-          ...result.profiles.map((p) =>
-            [
-              "",
-              `ICCID ${p.iccid} (esimTranNo ${p.esimTranNo})`,
-              `  activation code: ${p.ac}`,
-              `  QR code:         ${p.qrCodeUrl}`,
-              ...(p.shortUrl ? [`  install link:    ${p.shortUrl}`] : [])
-            ].join("\n")
-          )
-        ].join("\n"))
-    })
+  Effect.andThen(
+    checkAll([
+      checkInt("count", flags.count, 1, maxBatch),
+      ...Option.toArray(Option.map(flags.periodNum, (n) => checkInt("period", n, 1, maxPeriod))),
+      checkInt("timeout", flags.timeout, 1)
+    ]),
+    withClient((json) =>
+      Effect.gen(function*() {
+        const params = {
+          transactionId: flags.transactionId,
+          packageInfoList: [{
+            packageCode: flags.packageCode,
+            count: flags.count,
+            periodNum: Option.getOrUndefined(flags.periodNum)
+          }]
+        }
+        if (!flags.wait) {
+          const placed = yield* Orders.create(params)
+          return yield* print(json, placed, () =>
+            `Ordered ${placed.orderNo} (transactionId ${placed.transactionId}).\n` +
+            `Profiles are allocated within seconds: effect-esim-access profiles --order ${placed.orderNo}`)
+        }
+        const result = yield* withProgress(
+          `Ordering ${plural(flags.count, "profile")} and waiting for allocation`,
+          (progress) =>
+            Orders.createAndAwaitProfiles(params, {
+              deadline: `${flags.timeout} seconds`,
+              onPoll: (poll) => progress.update(`Waiting for allocation (check ${poll})`)
+            })
+        )
+        yield* print(json, result, () =>
+          [
+            `Order ${result.order.orderNo} (transactionId ${result.order.transactionId}): ${
+              plural(result.profiles.length, "profile")
+            }`,
+            ...result.profiles.map((p) =>
+              [
+                "",
+                `ICCID ${p.iccid} (esimTranNo ${p.esimTranNo})`,
+                `  activation code: ${p.ac}`,
+                `  QR code:         ${p.qrCodeUrl}`,
+                ...(p.shortUrl ? [`  install link:    ${p.shortUrl}`] : [])
+              ].join("\n")
+            )
+          ].join("\n"))
+      })
+    )
   )).pipe(
     Command.withDescription("Order eSIM profiles"),
     Command.withExamples([{
@@ -319,23 +333,26 @@ const topup = Command.make("topup", {
   ...profileFlags,
   packageCode: Flag.String("package").pipe(Flag.withDescription("top-up packageCode (TOPUP_…) or slug")),
   transactionId: Flag.String("transaction-id").pipe(Flag.withDescription("your unique id for this purchase")),
-  periodNum: Flag.Int("period").pipe(Flag.withDescription("days, for day-pass profiles"), Flag.optional)
+  periodNum: Flag.Int("period").pipe(Flag.withDescription("days, 1 to 365, for day-pass profiles"), Flag.optional)
 }, (flags) =>
-  Effect.flatMap(refOf(flags), (ref) =>
-    withClient((json) =>
-      Effect.gen(function*() {
-        const result = yield* TopUp.create({
-          ...ref,
-          packageCode: flags.packageCode,
-          transactionId: flags.transactionId,
-          periodNum: Option.getOrUndefined(flags.periodNum)
+  Effect.andThen(
+    checkAll(Option.toArray(Option.map(flags.periodNum, (n) => checkInt("period", n, 1, maxPeriod)))),
+    Effect.flatMap(refOf(flags), (ref) =>
+      withClient((json) =>
+        Effect.gen(function*() {
+          const result = yield* TopUp.create({
+            ...ref,
+            packageCode: flags.packageCode,
+            transactionId: flags.transactionId,
+            periodNum: Option.getOrUndefined(flags.periodNum)
+          })
+          yield* print(json, result, () =>
+            `Topped up ${result.iccid}: now ${DataVolume.format(result.totalVolume)}, ${
+              plural(result.totalDuration, "day")
+            }, expires ${date(result.expiredTime)}`)
         })
-        yield* print(json, result, () =>
-          `Topped up ${result.iccid}: now ${DataVolume.format(result.totalVolume)}, ${
-            plural(result.totalDuration, "day")
-          }, expires ${date(result.expiredTime)}`)
-      })
-    ))).pipe(
+      ))
+  )).pipe(
     Command.withDescription("Top up a profile (list top-ups with: packages --type TOPUP --iccid …)")
   )
 
@@ -450,18 +467,6 @@ const cli = root.pipe(
     )
   ]),
   Command.run({ version: "0.1.0" })
-)
-
-/** The default formatter, except that an error is one line: `error: <message>`. */
-const formatter = Layer.effect(
-  CliOutput.Formatter,
-  Effect.gen(function*() {
-    const { canColor } = yield* TerminalCapabilities.TerminalCapabilities
-    return {
-      ...CliOutput.defaultFormatter({ colors: canColor }),
-      formatError: (error) => `error: ${error.message.replace(/\s*[\r\n]+\s*/g, " ")}`
-    } satisfies CliOutput.Formatter
-  })
 )
 
 cli.pipe(Effect.provide(formatter), Effect.provide(NodeServices.layer), NodeRuntime.runMain)

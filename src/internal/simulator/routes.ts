@@ -82,9 +82,14 @@ const requiredOneOf = (body: Body, keys: ReadonlyArray<string>): State.ApiFailur
   return undefined
 }
 
+/**
+ * Strings are measured in code points, not UTF-16 code units: "max 50 chars, utf8mb4" (§2.2) and "<= 500
+ * characters" (§2.12) count characters, so an emoji (two code units, one utf8mb4 character) counts once, as our
+ * client counts it (`transactionIdProblem`). Arrays are measured in elements (§2.13: at most 10 ids).
+ */
 const maxLength = (body: Body, key: string, max: number, label = key): State.ApiFailure | undefined => {
   const value = body[key]
-  const length = typeof value === "string" || Array.isArray(value) ? value.length : 0
+  const length = typeof value === "string" ? [...value].length : Array.isArray(value) ? value.length : 0
   return length > max ? State.apiFailure("000107", `${label} is longer than ${max}`) : undefined
 }
 

@@ -560,7 +560,7 @@ const allocate = (d: Draft, record: OrderRecord): void => {
         activateTime: undefined,
         // installable for unusedValidTime days (§6)
         expiredTime: d.now + pkg.unusedValidTime * day,
-        // a day pass holds its daily allowance for periodNum days [?]
+        // a day pass holds its daily allowance (§2.1) for each of its periodNum days (§2.2) [?]
         totalVolume: pkg.volume * line.periodNum,
         totalDuration: pkg.duration * line.periodNum,
         orderUsage: 0,
@@ -568,12 +568,15 @@ const allocate = (d: Draft, record: OrderRecord): void => {
         validityWarned: false,
         lastUpdateTime: d.now,
         paid: line.unitCost,
+        // one packageList entry per package (§2.3), holding what that package added: for a day pass the daily
+        // allowance times periodNum and periodNum days, the same rule as a day-pass top-up, so the entries add up
+        // to totalVolume and totalDuration. The reference does not say how live day-pass entries read [?].
         packages: [{
           packageName: pkg.name,
           packageCode: pkg.packageCode,
           slug: pkg.slug,
           duration: pkg.duration * line.periodNum,
-          volume: pkg.volume,
+          volume: pkg.volume * line.periodNum,
           locationCode: pkg.locationCode,
           createTime: record.createTime
         }]
@@ -645,10 +648,26 @@ export const unsuspend = (config: Config, state: State, now: number, ref: Ref): 
 
 const live = new Set(["GOT_RESOURCE", "IN_USE", "USED_UP", "SUSPENDED"])
 
-/** Revoke: closes a live profile, no refund (§2.7). */
+/**
+ * Whether a profile is "active" in the sense of §2.7 ("closes and removes an active eSIM and plan"): activated
+ * (In use, Depleted, or suspended after activation), or Onboard (§5.2: GOT_RESOURCE but already on a device,
+ * smdpStatus no longer RELEASED). A New profile (GOT_RESOURCE / RELEASED) is not active: it is cancelled, with a
+ * refund (§2.4). The reference does not say which statuses "active" covers [?]; every documented variant of an
+ * activated or installed profile is accepted.
+ */
+const isActive = (p: ProfileRecord): boolean =>
+  p.esimStatus === "IN_USE" || p.esimStatus === "USED_UP" || p.esimStatus === "SUSPENDED" ||
+  (p.esimStatus === "GOT_RESOURCE" && p.smdpStatus !== "RELEASED")
+
+/** Revoke: closes an active profile, no refund (§2.7, §6 "revoke refunds nothing"); a New one is 200002. */
 export const revoke = (config: Config, state: State, now: number, ref: Ref): Outcome<{}> =>
   withProfile(config, state, now, ref, (d, p) => {
-    if (!live.has(p.esimStatus)) return fail("200002")
+    if (!isActive(p)) {
+      return fail(
+        "200002",
+        p.esimStatus === "GOT_RESOURCE" ? "a New profile is not active: cancel it instead (refunded)" : p.esimStatus
+      )
+    }
     d.emitEsimStatus(update(d, p, { esimStatus: "REVOKED", smdpStatus: "DELETED", previousStatus: undefined }))
     return ok({})
   })
@@ -694,13 +713,20 @@ export const topUp = (
     if (!canTopUp(p.supportTopUpType) || !topUpAllowed.has(p.esimStatus)) return fail("200002")
     // area-matched: country to same country, region to same region; the code is undocumented [?]
     if (!fits(pkg, p)) return fail("310243", `${pkg.packageCode} does not fit ${p.locationCode}`)
+    // a day pass (supportTopUpType 3, "top-up with periodNum", §2.1, §5.4) is topped up by days, and periodNum is
+    // required for day-pass plans (§2.2): missing is 000105, as for an order. §2.9 marks the field O because fixed
+    // top-ups take none; for them it is ignored, as in orders.
+    if (p.dayPass && request.periodNum === undefined) return fail("000105", "periodNum")
     const periodNum = p.dayPass ? request.periodNum ?? 1 : 1
-    if (periodNum < 1 || periodNum > 365) return fail("200008", "periodNum must be 1 to 365")
+    // 1 to 365 (§2.2); out of range is a malformed parameter (400001), as the order's schema answers it
+    if (periodNum < 1 || periodNum > 365) return fail("400001", "periodNum must be 1 to 365")
     const cost = pkg.price * periodNum
     if (request.amount !== undefined && request.amount !== cost) return fail("200006")
     if (cost > d.balance) return fail("200007")
+    // a day pass adds its daily allowance for each day (§2.1: volume is the daily allowance), as in `allocate`
     const days = pkg.duration * periodNum
-    const totalVolume = p.totalVolume + pkg.volume * periodNum
+    const volume = pkg.volume * periodNum
+    const totalVolume = p.totalVolume + volume
     // an activated profile's expiry moves by the added days; a New one keeps its install deadline
     const expiredTime = p.activateTime === undefined ? p.expiredTime : p.expiredTime + days * day
     const revived = p.esimStatus === "USED_UP" && p.orderUsage < totalVolume
@@ -718,7 +744,7 @@ export const topUp = (
         packageCode: pkg.packageCode,
         slug: pkg.slug,
         duration: days,
-        volume: pkg.volume * periodNum,
+        volume,
         locationCode: pkg.locationCode,
         createTime: now
       }]

@@ -6,16 +6,20 @@
  */
 import { Console, Effect, Option } from "effect"
 import { CliError, Command, Flag } from "effect/cli"
+import { checkAll, checkInt } from "./errors.ts"
 
 const serverFlags = {
-  port: Flag.Int("port").pipe(Flag.withDescription("port to listen on (0: any free port)"), Flag.withDefault(4010)),
+  port: Flag.Int("port").pipe(
+    Flag.withDescription("port to listen on, 0 to 65535 (0: any free port)"),
+    Flag.withDefault(4010)
+  ),
   host: Flag.String("host").pipe(Flag.withDescription("address to bind"), Flag.withDefault("127.0.0.1")),
   strict: Flag.Boolean("strict").pipe(
     Flag.withDescription("require a valid RT-Signature on every request"),
     Flag.withDefault(false)
   ),
   balance: Flag.Int("balance").pipe(
-    Flag.withDescription("starting balance in API units (USD x 10,000)"),
+    Flag.withDescription("starting balance in API units (USD x 10,000), >= 0"),
     Flag.withDefault(10_000_000)
   ),
   seed: Flag.Int("seed").pipe(Flag.withDescription("seed of the generated catalogue and ids"), Flag.withDefault(1)),
@@ -24,7 +28,7 @@ const serverFlags = {
     Flag.withDefault("full")
   ),
   allocationDelay: Flag.Int("allocation-delay").pipe(
-    Flag.withDescription("seconds from an order to its profiles"),
+    Flag.withDescription("seconds from an order to its profiles, >= 0"),
     Flag.withDefault(5)
   ),
   duplicates: Flag.Literals("duplicate-transaction-id", ["replay", "error"]).pipe(
@@ -45,6 +49,14 @@ const run = (
   credentials: { readonly accessCode: string | undefined; readonly secretKey: string | undefined }
 ) =>
   Effect.gen(function*() {
+    // out-of-range numbers are one-line usage errors, before anything starts: Node's `listen` throws on a bad port
+    // (a defect and a stack trace otherwise), and a negative balance, delay or rate limit means nothing
+    yield* checkAll([
+      checkInt("port", flags.port, 0, 65_535),
+      checkInt("balance", flags.balance, 0),
+      checkInt("allocation-delay", flags.allocationDelay, 0),
+      checkInt("rate-limit", flags.rateLimit, 0)
+    ])
     // loaded here, not at the top: every other command of the tool starts faster without the server modules
     const { layer, SimulatorServer } = yield* Effect.promise(() => import("../SimulatorServer.ts"))
     const { defaultAccessCode } = yield* Effect.promise(() => import("../../Simulator.ts"))
@@ -74,7 +86,7 @@ const run = (
         catalogue: flags.catalogue,
         allocationDelay: `${flags.allocationDelay} seconds`,
         duplicateTransactionId: flags.duplicates,
-        rateLimit: flags.rateLimit <= 0 ? false : { limit: flags.rateLimit },
+        rateLimit: flags.rateLimit === 0 ? false : { limit: flags.rateLimit },
         webhook: { url: Option.getOrUndefined(flags.webhook) }
       })),
       // e.g. the port is taken: one line, not a stack trace
