@@ -43,7 +43,9 @@ const onEvent = WebhookReceiver.match({
 const Webhooks = WebhookReceiver.layer(onEvent, {
   path: "/esim-access/webhook",
   dedupe: true,
-  // behind one reverse proxy (nginx, a load balancer): check the address it saw
+  // behind one reverse proxy (nginx, a load balancer): check the address it saw. The proxy must be the peer that
+  // connects (by default loopback and the private ranges, `WebhookReceiver.defaultProxies`; set `proxies` to yours),
+  // so a client that reaches this server directly cannot pass with a forged X-Forwarded-For
   verifyIp: process.env["VERIFY_IP"] === "1" ? { trustedProxies: 1 } : false
 })
 
