@@ -6,6 +6,7 @@
  * The `HttpClient` is the user's choice, so the client is measured on two: `NodeHttpClient.layerUndici` (row 2,
  * the one to use on Node) and `FetchHttpClient` (row 2b). A fourth side, Effect's own `FetchHttpClient` sending the
  * same request without our client, splits row 2b into what `FetchHttpClient` costs and what our pipeline adds.
+ * A fifth side, a bare `undici.request` (what `NodeHttpClient.layerUndici` sends with), splits row 2 the same way.
  * The details repeat the comparison against the simulator server.
  */
 import { NodeHttpClient } from "@effect/platform-node"
@@ -14,13 +15,14 @@ import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { request as undiciRequest } from "undici"
 import { Balance, EsimAccessConfig } from "../src/index.ts"
 import * as SimulatorServer from "../src/node/SimulatorServer.ts"
 import { fixed, median, quantile, quick, type Result, runs } from "./support.ts"
 
 const accessCode = "bench-access-code"
 
-const sides = ["bare", "undici", "fetch", "effectFetch"] as const
+const sides = ["bare", "undici", "fetch", "effectFetch", "bareUndici"] as const
 type Side = typeof sides[number]
 
 /** Median latencies of single sequential calls of every side, interleaved in blocks (the order rotates). */
@@ -37,6 +39,15 @@ const measure = async (baseUrl: string, code: string, expected: number) => {
       body: "{}"
     })
     const json = JSON.parse(await response.text()) as { obj: { balance: number } }
+    if (json.obj.balance !== expected) throw new Error("unexpected answer")
+  }
+  const bareUndici = async () => {
+    const response = await undiciRequest(url, {
+      method: "POST",
+      headers: { "RT-AccessCode": code, "content-type": "application/json", accept: "application/json" },
+      body: "{}"
+    })
+    const json = JSON.parse(await response.body.text()) as { obj: { balance: number } }
     if (json.obj.balance !== expected) throw new Error("unexpected answer")
   }
   const check = ({ balance }: { readonly balance: number }) => {
@@ -57,10 +68,11 @@ const measure = async (baseUrl: string, code: string, expected: number) => {
     bare,
     undici: () => onUndici.runPromise(Balance.query()).then(check),
     fetch: () => onFetch.runPromise(Balance.query()).then(check),
-    effectFetch: () => onFetch.runPromise(effectFetch).then(check)
+    effectFetch: () => onFetch.runPromise(effectFetch).then(check),
+    bareUndici
   }
 
-  const latencies: Record<Side, Array<number>> = { bare: [], undici: [], fetch: [], effectFetch: [] }
+  const latencies: Record<Side, Array<number>> = { bare: [], undici: [], fetch: [], effectFetch: [], bareUndici: [] }
   const block = async (side: Side, record: boolean) => {
     const f = call[side]
     for (let i = 0; i < calls; i++) {
@@ -121,6 +133,8 @@ export const run = async (): Promise<ReadonlyArray<Result>> => {
       `(${runs} blocks of ${calls} per side, interleaved); p90: client ${
         fixed(quantile(latencies.undici, 0.9), 3)
       } ms, bare ${fixed(quantile(latencies.bare, 0.9), 3)} ms`,
+      `a bare undici.request + JSON.parse: ${fixed(m("bareUndici"), 3)} ms; our client on NodeHttpClient.layerUndici ` +
+      `is ${fixed(m("undici") / m("bareUndici"))}x that, ${fixed((m("undici") - m("bareUndici")) * 1000, 0)} µs more`,
       `against the simulator server instead: ${simulatorRatio("undici")}x (NodeHttpClient undici), ` +
       `${simulatorRatio("fetch")}x (FetchHttpClient), ${
         simulatorRatio("effectFetch")

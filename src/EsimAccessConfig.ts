@@ -6,6 +6,7 @@
  */
 import { Config, Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import type { EsimAccessError } from "./EsimAccessError.ts"
+import * as OptionsInternal from "./internal/options.ts"
 import * as RateLimitInternal from "./internal/rateLimit.ts"
 
 /**
@@ -18,7 +19,8 @@ export const defaultBaseUrl = "https://api.esimaccess.com"
 
 /**
  * Retry policy: exponential backoff from `base`, doubled each time up to `maxDelay`, jittered, at most `times`
- * retries. Only transient failures are retried (see `EsimAccessError.isTransient`).
+ * retries. Only transient failures are retried (see `EsimAccessError.isTransient`). An unusable value (`NaN`, a
+ * negative count, a delay that is not a finite positive duration) falls back to its default.
  *
  * @since 0.1.0
  * @category models
@@ -114,7 +116,7 @@ export interface Options {
   readonly secretKey?: string | Redacted.Redacted<string> | undefined
   /** default `https://api.esimaccess.com` */
   readonly baseUrl?: string | undefined
-  /** per attempt; default 30 seconds, and `catalogueTimeout` for `package/list` */
+  /** per attempt; default 30 seconds (also when not a finite positive duration), `catalogueTimeout` for `package/list` */
   readonly timeout?: Duration.Input | undefined
   /** per attempt for `package/list` (the full catalogue is about 3 MB); default 120 seconds */
   readonly catalogueTimeout?: Duration.Input | undefined
@@ -171,8 +173,8 @@ const redact = (value: string | Redacted.Redacted<string>) => Redacted.isRedacte
 const reveal = (value: string | Redacted.Redacted<string>) => Redacted.isRedacted(value) ? Redacted.value(value) : value
 
 const retrySchedule = (options: RetryOptions): Schedule.Schedule<unknown, EsimAccessError> => {
-  const maxDelay = Duration.fromInputUnsafe(options.maxDelay ?? "5 seconds")
-  const backoff = Schedule.exponential(options.base ?? "250 millis")
+  const maxDelay = OptionsInternal.positiveDurationOr(options.maxDelay, 5_000)
+  const backoff = Schedule.exponential(OptionsInternal.positiveDurationOr(options.base, 250))
   // jitter first, then the cap, so no delay exceeds maxDelay
   const delays = (options.jitter === false ? backoff : Schedule.jittered(backoff)).pipe(
     // whole milliseconds keep request times exact (jitter makes fractions)
@@ -180,7 +182,7 @@ const retrySchedule = (options: RetryOptions): Schedule.Schedule<unknown, EsimAc
       Effect.succeed(Duration.millis(Math.round(Duration.toMillis(Duration.min(duration, maxDelay)))))
     )
   )
-  return Schedule.max([delays, Schedule.recurs(Math.max(0, options.times ?? 3))])
+  return Schedule.max([delays, Schedule.recurs(OptionsInternal.countOr(options.times, 3))])
 }
 
 /**
@@ -204,8 +206,8 @@ export const make = (options: Options): Service => ({
     ? undefined
     : redact(options.secretKey),
   baseUrl: (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, ""),
-  timeout: Duration.fromInputUnsafe(options.timeout ?? "30 seconds"),
-  catalogueTimeout: Duration.fromInputUnsafe(options.catalogueTimeout ?? "120 seconds"),
+  timeout: OptionsInternal.positiveDurationOr(options.timeout, 30_000),
+  catalogueTimeout: OptionsInternal.positiveDurationOr(options.catalogueTimeout, 120_000),
   retry: options.retry === false ? undefined : retrySchedule(options.retry ?? {}),
   rateLimit: makeRateLimit(options.rateLimit)
 })

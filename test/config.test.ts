@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
 import { Balance, EsimAccessConfig, EsimAccessTest } from "effect-esim-access"
+import { advance, failureOf, times } from "./clientSupport.ts"
 
 const withEnv = (env: Record<string, string | undefined>) => ConfigProvider.layer(ConfigProvider.fromEnvRecord(env))
 
@@ -16,6 +17,28 @@ const configFrom = (
   )
 
 describe("EsimAccessConfig", () => {
+  it("unusable timeouts fall back to the defaults instead of throwing or timing out at once", () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -5, 0]) {
+      const config = EsimAccessConfig.make({ accessCode: "code", timeout: bad, catalogueTimeout: bad })
+      assert.strictEqual(Duration.toMillis(config.timeout), 30_000, `timeout ${bad}`)
+      assert.strictEqual(Duration.toMillis(config.catalogueTimeout), 120_000, `catalogueTimeout ${bad}`)
+    }
+    assert.strictEqual(
+      Duration.toMillis(EsimAccessConfig.make({ accessCode: "c", timeout: "2 seconds" }).timeout),
+      2000
+    )
+  })
+
+  it.effect("unusable retry options fall back to the defaults: 3 retries from 250 ms", () =>
+    Effect.gen(function*() {
+      failureOf(yield* advance(Balance.query(), "1 minute"))
+      assert.deepStrictEqual(times(yield* EsimAccessTest.requests), [0, 250, 750, 1750])
+    }).pipe(
+      Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.status(503), {
+        retry: { times: Number.NaN, base: Number.NaN, maxDelay: -1, jitter: false }
+      }))
+    ))
+
   it.effect("layerConfig reads ESIM_ACCESS_CODE, ESIM_ACCESS_SECRET_KEY and ESIM_ACCESS_BASE_URL", () =>
     Effect.gen(function*() {
       const config = yield* configFrom({
