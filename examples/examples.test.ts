@@ -213,7 +213,9 @@ describe.concurrent("examples", () => {
     ].map((event) => stdout.indexOf(`webhook: ${event}\n`))
     expect(install.every((at) => at > 0)).toBe(true)
     expect([...install].sort((x, y) => x - y)).toEqual(install)
-    expect(stdout).toMatch(new RegExp(`webhook: DATA_USAGE \\d+% left \\([\\d.]+ [KMG]B\\) on ${iccid}`))
+    expect(stdout).toMatch(
+      new RegExp(`webhook: DATA_USAGE under \\d+% left: [\\d.]+ [KMG]B of [\\d.]+ [KMG]B on ${iccid}`)
+    )
 
     // the top-up: its name and price, and the profile's new volume and validity
     const [, , topUpPrice] = grab(/^(.+) for \$(\d+\.\d{2}): now [\d.]+ [MG]B, \d+ days$/m)

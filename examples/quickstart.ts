@@ -45,9 +45,10 @@ const describeEvent = (event: WebhookEvent.WebhookEvent): string => {
     case "SmdpEvent":
       return `SMDP_EVENT ${event.content.smdpStatus} for ${event.content.iccid}`
     case "DataUsage":
-      return `DATA_USAGE ${Math.round(event.content.remainThreshold * 100)}% left (${
+      // remainThreshold is the alert's threshold (0.5, 0.2, 0.1), not the exact share left
+      return `DATA_USAGE under ${Math.round(event.content.remainThreshold * 100)}% left: ${
         DataVolume.format(event.content.remain)
-      }) on ${event.content.iccid}`
+      } of ${DataVolume.format(event.content.totalVolume)} on ${event.content.iccid}`
     case "ValidityUsage":
       return `VALIDITY_USAGE ${event.content.remain} day left on ${event.content.iccid}`
     case "CheckHealth":

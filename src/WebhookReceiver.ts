@@ -768,8 +768,10 @@ const makeApp = <E, R>(
       return Option.none<HttpServerResponse.HttpServerResponse>()
     })
 
+  // suspended: a handler that throws before returning its effect is a failed handler (500, logged, the claim
+  // released so the redelivery is handled), not an exception past the receiver
   const runHandler = (event: WebhookEvent.WebhookEvent, ids: Record<string, string>) =>
-    handler(event).pipe(
+    Effect.suspend(() => handler(event)).pipe(
       Effect.withSpan("WebhookReceiver.handle", { attributes: ids }),
       Effect.annotateLogs(ids)
     )

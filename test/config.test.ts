@@ -96,7 +96,12 @@ describe("EsimAccessConfig", () => {
       for (
         const [baseUrl, expected] of [
           ["api.esimaccess.com", "not a URL"],
-          ["ftp://api.esimaccess.com", "must be http or https"]
+          ["ftp://api.esimaccess.com", "must be http or https"],
+          ["http://user:hunter2@127.0.0.1:4010", "must not carry a user name or password"],
+          ["https://api.esimaccess.com/?x=1", "must not have a query or fragment"],
+          ["https://api.esimaccess.com#top", "must not have a query or fragment"],
+          ["http://127.0.0.1:4010/api/v1/open", "must stop before /api/v1/open"],
+          ["http://127.0.0.1:4010/api/v1/open/", "must stop before /api/v1/open"]
         ] as const
       ) {
         const error = yield* Balance.query().pipe(
@@ -105,6 +110,35 @@ describe("EsimAccessConfig", () => {
         )
         assert.strictEqual(error._tag, "InvalidRequest")
         assert.include(error.message, expected)
+        // a password in the URL is never repeated, in the message or the error's JSON
+        assert.notInclude(JSON.stringify(error), "hunter2")
+        assert.notInclude(error.message, "hunter2")
+      }
+      assert.deepStrictEqual(yield* EsimAccessTest.requests, [])
+    }).pipe(Effect.provide(EsimAccessTest.layerHttpClient(() => EsimAccessTest.ok({ balance: 1 })))))
+
+  it.effect("a base URL with a path prefix (behind a proxy) is kept", () =>
+    Effect.gen(function*() {
+      yield* Balance.query()
+      const [request] = yield* EsimAccessTest.requests
+      assert.strictEqual(request?.url, "http://127.0.0.1:8080/esim/api/v1/open/balance/query")
+    }).pipe(
+      Effect.provide(Layer.merge(
+        EsimAccessTest.layerHttpClient(() => EsimAccessTest.ok({ balance: 1 })),
+        EsimAccessConfig.layer({ accessCode: "code", baseUrl: "http://127.0.0.1:8080/esim/", retry: false })
+      ))
+    ))
+
+  it.effect("an access code a header cannot carry is an InvalidRequest, sent nowhere and not retried", () =>
+    Effect.gen(function*() {
+      for (const accessCode of ["bad\ncode", "with space", "ключ", "tab\t"]) {
+        const error = yield* Balance.query().pipe(
+          Effect.provide(EsimAccessConfig.layer({ accessCode, baseUrl: "http://127.0.0.1:1" })),
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "InvalidRequest")
+        assert.include(error.message, "characters an HTTP header cannot carry")
+        assert.notInclude(error.message, accessCode)
       }
       assert.deepStrictEqual(yield* EsimAccessTest.requests, [])
     }).pipe(Effect.provide(EsimAccessTest.layerHttpClient(() => EsimAccessTest.ok({ balance: 1 })))))

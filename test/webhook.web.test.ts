@@ -104,6 +104,30 @@ describe("WebhookReceiver.toWebHandler: called directly with web Requests", () =
     }))
 })
 
+describe("a handler that throws instead of failing", () => {
+  for (const dedupe of [false, true]) {
+    it.effect(`is a failed handler: 500, and the redelivery is handled${dedupe ? " (de-duplication on)" : ""}`, () =>
+      Effect.gen(function*() {
+        let calls = 0
+        const handled: Array<string> = []
+        const handler = WebhookReceiver.toWebHandler((event) => {
+          calls++
+          if (calls === 1) throw new Error("sync boom")
+          return Effect.sync(() => void handled.push(event._tag))
+        }, { dedupe })
+        const body = fixture("DATA_USAGE")
+        assert.deepStrictEqual(yield* reply(handler(json(body))), { status: 500, text: "handler failed", allow: null })
+        assert.deepStrictEqual(yield* reply(handler(json(body))), { status: 200, text: "ok", allow: null })
+        assert.deepStrictEqual(handled, ["DataUsage"])
+        if (dedupe) {
+          // handled once: a third delivery is a duplicate
+          assert.strictEqual((yield* reply(handler(json(body)))).status, 200)
+          assert.strictEqual(calls, 2)
+        }
+      }))
+  }
+})
+
 describe("WebhookReceiver.toWebHandlerLayer", () => {
   it.effect("provides the handler's requirements from a layer", () =>
     Effect.gen(function*() {

@@ -136,12 +136,34 @@ const fromHttpClientError = (endpoint: string, error: HttpClientError.HttpClient
 /** Whether the configured base URL can address the API at all (checked before sending, never retried). */
 const badBaseUrl = (baseUrl: string): string | undefined => {
   const url = URL.parse(baseUrl)
-  if (url === null) return `the base URL is not a URL: ${JSON.stringify(excerpt(baseUrl))}`
+  // the text itself is quoted only when it cannot be a URL, so a password in it is never repeated
+  if (url === null) {
+    return `the base URL is not a URL: ${JSON.stringify(excerpt(baseUrl.replace(/\/\/[^/@]*@/, "//…@")))}`
+  }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return `the base URL must be http or https, not ${url.protocol}`
   }
+  // fetch refuses URLs with credentials; the API authenticates with RT-AccessCode, not with the URL
+  if (url.username !== "" || url.password !== "") {
+    return `the base URL must not carry a user name or password (${url.protocol}//…@${url.host})`
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return `the base URL must not have a query or fragment: ${url.protocol}//${url.host}${url.pathname}…`
+  }
+  // a common slip: the endpoint prefix is the client's to add
+  if (/\/api\/v1\/open\/?$/.test(url.pathname)) {
+    return `the base URL must stop before /api/v1/open (the client adds it): ${url.protocol}//${url.host}`
+  }
   return undefined
 }
+
+/** Header values travel as visible ASCII; anything else cannot be sent and would fail every attempt. */
+const badAccessCode = (accessCode: string): string | undefined =>
+  accessCode === "" ?
+    "the access code is empty" :
+    /^[\x21-\x7e]+$/.test(accessCode) ?
+    undefined :
+    "the access code has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII)"
 
 /**
  * Which failures a retry may repeat. Reads are always safe. Orders and top-ups are safe because the identical body
@@ -246,7 +268,7 @@ const resolved = (config: EsimAccessConfig["Service"]): Resolved => {
   const made: Resolved = {
     accessCode,
     scrub: makeScrub([accessCode, config.secretKey === undefined ? undefined : Redacted.value(config.secretKey)]),
-    problem: accessCode === "" ? "the access code is empty" : badBaseUrl(config.baseUrl)
+    problem: badAccessCode(accessCode) ?? badBaseUrl(config.baseUrl)
   }
   resolvedCache.set(config, made)
   return made
