@@ -11,9 +11,9 @@ import { EsimAccessConfig, Orders, Simulator } from "effect-esim-access"
 import { layer as serverLayer, SimulatorServer } from "effect-esim-access/node/SimulatorServer"
 import { FetchHttpClient } from "effect/http"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs"
 import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
+import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net"
 import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -52,11 +52,18 @@ const expectNoSecrets = (result: Result) => {
   expect(leaks(result.stderr), `stderr of ${result.args.join(" ")}`).toEqual([])
 }
 
-/** The child's environment: the test's own minus every ESIM_* variable, then `env` (undefined removes). */
+/**
+ * The child's environment: the test's own minus every ESIM_* variable and the npm script variables (the CLI's hints
+ * read them: `npx vitest` would otherwise look like `npx effect-esim-access`), then `env` (undefined removes).
+ */
 const childEnv = (env: Record<string, string | undefined>): NodeJS.ProcessEnv => {
   const base: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith("ESIM_") && value !== undefined) base[key] = value
+    if (
+      !key.startsWith("ESIM_") && !/^npm_(lifecycle_|package_json$|config_user_agent$)/.test(key) && value !== undefined
+    ) {
+      base[key] = value
+    }
   }
   base["NO_COLOR"] = "1"
   base["NODE_COMPILE_CACHE"] = compileCache
@@ -132,6 +139,76 @@ const cli = async (
 const standalone = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) =>
   cli(args, env, simulatorCliPath)
 
+/**
+ * Runs the CLI until `ready` matches its stderr (or, a promise, resolves), then sends it SIGINT (Ctrl-C) and waits
+ * for the exit. A run that exits first is returned as it is (`interrupted: false`); one that never gets there is
+ * killed after a while.
+ */
+const interruptWhen = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined>,
+  ready: RegExp | Promise<unknown>
+): Promise<Result & { readonly interrupted: boolean }> => {
+  await acquire()
+  const start = Date.now()
+  try {
+    const result = await new Promise<Result & { readonly interrupted: boolean }>((resolve, reject) => {
+      const child = launch(args, env)
+      let stdout = ""
+      let stderr = ""
+      let interrupted = false
+      const killer = setTimeout(() => child.kill("SIGKILL"), 30_000)
+      const interrupt = () => {
+        if (interrupted || child.exitCode !== null) return
+        interrupted = true
+        child.kill("SIGINT")
+      }
+      if (!(ready instanceof RegExp)) void ready.then(interrupt)
+      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+      child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk
+        if (ready instanceof RegExp && ready.test(stderr)) interrupt()
+      })
+      child.on("error", reject)
+      child.on("close", (code, signal) => {
+        clearTimeout(killer)
+        resolve({ args, code, signal, stdout, stderr, millis: Date.now() - start, interrupted })
+      })
+    })
+    runs.push(result)
+    expectNoSecrets(result)
+    return result
+  } finally {
+    release()
+  }
+}
+
+/**
+ * A TCP server on 127.0.0.1 that accepts connections and never answers (nor closes them); `connected` resolves at
+ * the first connection, i.e. once a request is on its way.
+ */
+const makeSilentServer = async () => {
+  const sockets = new Set<Socket>()
+  let connected!: () => void
+  const first = new Promise<void>((resolve) => (connected = resolve))
+  const server = createTcpServer((socket) => {
+    sockets.add(socket)
+    socket.on("error", () => undefined)
+    socket.on("close", () => sockets.delete(socket))
+    connected()
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connected: first,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+  }
+}
+
 /** The non-empty lines of a stream. */
 const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "")
 
@@ -180,8 +257,22 @@ const poor = ManagedRuntime.make(serverLayer({
   accessCode
 }))
 
+/** an account whose orders are never allocated while the tests run: `profiles --order` answers 200010 */
+const slow = ManagedRuntime.make(serverLayer({
+  port: 0,
+  catalogue: "fixtures",
+  rateLimit: false,
+  allocationDelay: "1 hour",
+  accessCode
+}))
+
 let mainUrl = ""
 let poorUrl = ""
+let slowUrl = ""
+
+/** A TCP server on 127.0.0.1 that accepts connections and never answers (nor closes them). */
+let silent: Awaited<ReturnType<typeof makeSilentServer>>
+let silentUrl = ""
 
 /** The environment of a run against the main account. */
 const mainEnv = (): Record<string, string> => ({
@@ -244,10 +335,13 @@ const profileOf = (esimTranNo: string) =>
   main.runPromise(Effect.flatMap(Simulator.Simulator, (s) => s.profile({ esimTranNo })))
 
 beforeAll(async () => {
-  ;[mainUrl, poorUrl] = await Promise.all([
+  ;[mainUrl, poorUrl, slowUrl] = await Promise.all([
     main.runPromise(Effect.map(SimulatorServer, (s) => s.url)),
-    poor.runPromise(Effect.map(SimulatorServer, (s) => s.url))
+    poor.runPromise(Effect.map(SimulatorServer, (s) => s.url)),
+    slow.runPromise(Effect.map(SimulatorServer, (s) => s.url))
   ])
+  silent = await makeSilentServer()
+  silentUrl = silent.url
   helper = createServer((request, response) => {
     request.resume()
     request.on("end", () => {
@@ -264,7 +358,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   helper.closeAllConnections()
-  await Promise.all([main.dispose(), poor.dispose(), new Promise((resolve) => helper.close(resolve))])
+  await Promise.all([
+    main.dispose(),
+    poor.dispose(),
+    slow.dispose(),
+    new Promise((resolve) => helper.close(resolve)),
+    silent.close()
+  ])
   rmSync(compileCache, { recursive: true, force: true })
   // the per-run checks already ran; this one makes the scope of the guarantee visible
   for (const run of runs) expectNoSecrets(run)
@@ -380,8 +480,10 @@ describe.concurrent("effect-esim-access CLI", { timeout: 90_000 }, () => {
     )
     expect(result.stderr).toContain("waiting for allocation")
     const line = oneLineError(result, /waiting for allocation/)
-    const orderNo = /^error: AllocationTimeout: order (\S+):/.exec(line)?.[1]
+    const orderNo = /^error: AllocationTimeout: order (\S+) \(transactionId cli-timeout\):/.exec(line)?.[1]
     expect(orderNo).toBeDefined()
+    // how to look it up later, as the tool was run
+    expect(line).toMatch(new RegExp(`query it later: node src/node/cli\\.ts profiles --order ${orderNo}$`))
     const state = await main.runPromise(Effect.flatMap(Simulator.Simulator, (s) => s.state))
     expect(state.orders.map((o) => o.orderNo)).toContain(orderNo)
   })
@@ -642,19 +744,286 @@ describe.concurrent("effect-esim-access CLI", { timeout: 90_000 }, () => {
       cli(["balance", "--base-url", "http://127.0.0.1:1"], { ESIM_ACCESS_CODE: accessCode }),
       cli(["balance", "--base-url", "api.example"], { ESIM_ACCESS_CODE: accessCode })
     ])
-    expect(oneLineError(refused)).toMatch(/^error: TransportError: balance\/query: /)
+    // retried (announced on stderr as each retry starts), and the last line says how many attempts were made
+    expect(lines(refused.stderr).filter((l) => l.includes("retrying"))).toEqual(
+      [2, 3, 4].map((n) =>
+        expect.stringMatching(
+          new RegExp(`^TransportError: balance/query: connection failed.*, retrying \\(attempt ${n} of 4\\)…$`)
+        )
+      )
+    )
+    expect(oneLineError(refused, /retrying \(attempt/)).toMatch(
+      /^error: TransportError: balance\/query: connection failed.* \(4 attempts\)$/
+    )
     expect(oneLineError(notUrl)).toBe(`error: invalid base URL "api.example": expected http(s)://host[:port]`)
   })
 
   it("an error body that echoes the request headers is printed with the credentials masked", async () => {
-    const line = oneLineError(
-      await cli(["balance", "--base-url", helperUrl], {
-        ESIM_ACCESS_CODE: accessCode,
-        ESIM_ACCESS_SECRET_KEY: secretKey
-      })
+    const result = await cli(["balance", "--base-url", helperUrl, "--retries", "1"], {
+      ESIM_ACCESS_CODE: accessCode,
+      ESIM_ACCESS_SECRET_KEY: secretKey
+    })
+    // the retry notice carries the same text, masked too (expectNoSecrets checked every line)
+    expect(result.stderr).toMatch(
+      /^TransportError: balance\/query: HTTP 502 .*<redacted>.*, retrying \(attempt 2 of 2\)…$/m
     )
+    const line = oneLineError(result, /retrying \(attempt/)
     expect(line).toMatch(/^error: TransportError: /)
     expect(line).toContain("<redacted>")
+  })
+
+  // -------------------------------------------------------------------------------------------------------------
+  // a new user's report
+
+  it("Ctrl-C during order --wait once the order is placed: its orderNo and how to look it up, exit 130", async () => {
+    const result = await interruptWhen(
+      ["order", "--package", "CKH002", "--transaction-id", "cli-sigint", "--wait"],
+      mainEnv(),
+      /^Order \S+ placed \(transactionId cli-sigint\), waiting for allocation$/m
+    )
+    expect(result.interrupted, result.stderr).toBe(true)
+    expect(result.code, result.stderr).toBe(130)
+    expect(result.stdout).toBe("")
+    const orderNo = /^Order (\S+) placed/m.exec(result.stderr)?.[1]
+    expect(lines(result.stderr).at(-1)).toBe(
+      `interrupted: order ${orderNo} (transactionId cli-sigint) is placed and paid for; the order exists, query it ` +
+        `later: node src/node/cli.ts profiles --order ${orderNo}`
+    )
+    const state = await main.runPromise(Effect.flatMap(Simulator.Simulator, (s) => s.state))
+    expect(state.orders.filter((o) => o.transactionId === "cli-sigint").map((o) => o.orderNo)).toEqual([orderNo])
+  })
+
+  it("Ctrl-C before the API confirmed the order: it may be placed, re-run with the same id; exit 130", async () => {
+    // interrupted while the order request is on its way (a server of its own sees it arrive), with and without --wait
+    const results = await Promise.all([["--wait"], []].map(async (wait) => {
+      const server = await makeSilentServer()
+      try {
+        return await interruptWhen(
+          ["order", "--package", "CKH002", "--transaction-id", "cli-sigint-silent", ...wait, "--base-url", server.url],
+          { ESIM_ACCESS_CODE: accessCode },
+          server.connected
+        )
+      } finally {
+        await server.close()
+      }
+    }))
+    for (const result of results) {
+      expect(result.interrupted).toBe(true)
+      expect(result.code, result.stderr).toBe(130)
+      expect(result.stdout).toBe("")
+      expect(lines(result.stderr).at(-1)).toBe(
+        "interrupted before the order was confirmed: it may have been placed; run the same command again " +
+          "(same --transaction-id cli-sigint-silent): it never buys twice"
+      )
+    }
+  })
+
+  it("simulator --strict without --secret-key: prints the signing key, and a try line that works", async () => {
+    const { banner, exit, stderr } = await serveAndCheck({}, { extra: ["--strict"], runTryLine: true })
+    expect(banner).toContain(
+      "signing key: sim-access-code (strict mode without --secret-key: requests are signed with the access code)"
+    )
+    // a curl line cannot sign; the tool's own command can
+    expect(banner).not.toContain("curl")
+    expect(banner).toMatch(
+      /try: node src\/node\/cli\.ts balance --base-url http:\/\/127\.0\.0\.1:\d+ --access-code sim-access-code --secret-key sim-access-code\n/
+    )
+    expect(exit.code === 0 || exit.code === 130 || exit.signal === "SIGINT", JSON.stringify(exit)).toBe(true)
+    expect(stderr).toBe("")
+  })
+
+  it("profiles --order while the order is being allocated: one plain line, exit 75, with or without --json", async () => {
+    const env = { ESIM_ACCESS_CODE: accessCode, ESIM_ACCESS_BASE_URL: slowUrl }
+    const placed = okJson(
+      await cli(["order", "--package", "CKH002", "--transaction-id", "cli-pending", "--json"], env)
+    ) as { readonly orderNo: string }
+    const results = await Promise.all([
+      cli(["profiles", "--order", placed.orderNo], env),
+      cli(["profiles", "--order", placed.orderNo, "--json"], env)
+    ])
+    for (const result of results) {
+      expect(result.code, result.stderr).toBe(75)
+      expect(result.stdout).toBe("")
+      expect(lines(result.stderr)).toEqual([
+        `order ${placed.orderNo} is still being allocated; try again in a few seconds (or use order --wait)`
+      ])
+    }
+  })
+
+  it("a server that never answers: retries on stderr as they start, --request-timeout per attempt, attempts counted", async () => {
+    const env = { ESIM_ACCESS_CODE: accessCode }
+    const [read, change] = await Promise.all([
+      cli(["balance", "--base-url", silentUrl, "--request-timeout", "1", "--retries", "1"], env),
+      // a state change is never retried after a timeout (the API may have acted): one attempt, said so
+      cli(["suspend", "--iccid", "1", "--base-url", silentUrl, "--request-timeout", "1"], env)
+    ])
+    expect(read.code).toBe(1)
+    expect(read.stdout).toBe("")
+    expect(lines(read.stderr)).toEqual([
+      "TransportError: balance/query: no answer within 1s, retrying (attempt 2 of 2)…",
+      "error: TransportError: balance/query: no answer within 1s (2 attempts)"
+    ])
+    // two attempts of one second each (plus a short backoff and the start-up), not two of 30 seconds
+    expect(read.millis).toBeGreaterThanOrEqual(2_000)
+    expect(read.millis).toBeLessThan(20_000)
+    expect(oneLineError(change)).toBe("error: TransportError: esim/suspend: no answer within 1s (1 attempt)")
+  })
+
+  it("boolean flags never take the next word: usage --json 1 2, usage --json 0 <id>, balance --json no", async () => {
+    const { spain } = await fixtures
+    const poorEnv = { ESIM_ACCESS_CODE: accessCode, ESIM_ACCESS_BASE_URL: poorUrl }
+    const [ids, zero, no, explicit, waitNo] = await Promise.all([
+      cli(["usage", "--json", "1", "2"], mainEnv()),
+      cli(["usage", "--json", "0", spain[5]!.esimTranNo], mainEnv()),
+      cli(["balance", "--json", "no"], poorEnv),
+      cli(["balance", "--json=false"], poorEnv),
+      cli(["order", "--package", "CKH002", "--transaction-id", "cli-bool-wait", "--wait", "no"], mainEnv())
+    ])
+    expect(okJson(ids)).toEqual([])
+    expect(ids.stderr).toContain("no usage reported for: 1, 2")
+    const parsed = okJson(zero) as ReadonlyArray<{ readonly esimTranNo: string }>
+    expect(parsed.map((r) => r.esimTranNo)).toEqual([spain[5]!.esimTranNo])
+    expect(zero.stderr).toContain("no usage reported for: 0")
+    // "no" is an argument balance does not take: a usage error, not a table
+    expect(no.code).not.toBe(0)
+    expect(no.stdout).not.toMatch(/^Balance: /m)
+    expect(no.stderr).toContain(`Unexpected positional argument: "no"`)
+    expect(ok(explicit)).toBe("Balance: $1.00\n")
+    expect(waitNo.code).not.toBe(0)
+    const state = await main.runPromise(Effect.flatMap(Simulator.Simulator, (s) => s.state))
+    expect(state.orders.filter((o) => o.transactionId === "cli-bool-wait")).toEqual([])
+  })
+
+  it("conflicting flags: one line, exit 1, before any request (and no order)", async () => {
+    const taken = new URL(mainUrl).port
+    // an address where nothing listens: a request would end in a TransportError, not the expected line
+    const nowhere = ["--base-url", "http://127.0.0.1:1"]
+    const both = "error: give --esim-tran-no or --iccid, not both"
+    const conflicts: ReadonlyArray<readonly [tool: "cli" | "simulator", args: ReadonlyArray<string>, line: string]> = [
+      [
+        "cli",
+        [
+          "topup",
+          "--esim-tran-no",
+          "1",
+          "--iccid",
+          "2",
+          "--package",
+          "TOPUP_CKH002",
+          "--transaction-id",
+          "cli-cf-1",
+          ...nowhere
+        ],
+        both
+      ],
+      ["cli", ["suspend", "--esim-tran-no", "1", "--iccid", "2", ...nowhere], both],
+      ["cli", ["sms", "--esim-tran-no", "1", "--iccid", "2", "--message", "hi", ...nowhere], both],
+      [
+        "cli",
+        ["profiles", "--order", "B1", "--iccid", "2", ...nowhere],
+        "error: give one of --order, --esim-tran-no or --iccid, not several"
+      ],
+      [
+        "cli",
+        ["order", "--package", "CKH002", "--transaction-id", "cli-cf-2", "--timeout", "5", ...nowhere],
+        "error: --timeout applies only with --wait"
+      ],
+      // the plan's kind comes from the catalogue: that one lookup, then no order
+      [
+        "cli",
+        ["order", "--package", "CKH002", "--transaction-id", "cli-cf-3", "--period", "3"],
+        "error: --period applies to day-pass plans only; CKH002 (Spain 3GB 30Days) is a fixed plan"
+      ],
+      [
+        "cli",
+        ["order", "--package", "ES_3_30", "--transaction-id", "cli-cf-4", "--period", "3", "--wait"],
+        "error: --period applies to day-pass plans only; ES_3_30 (Spain 3GB 30Days) is a fixed plan"
+      ],
+      // on a port that is taken: a server that started would fail differently
+      [
+        "cli",
+        ["simulator", "--port", taken, "--webhook", "not-a-url"],
+        `error: --webhook must be an http(s) URL, got "not-a-url"`
+      ],
+      [
+        "simulator",
+        ["--port", taken, "--webhook", "ftp://x"],
+        `error: --webhook must be an http(s) URL, got "ftp://x"`
+      ],
+      ["cli", ["simulator", "--port", taken, "--json"], "error: --json does not apply to simulator"],
+      [
+        "cli",
+        ["simulator", "--port", taken, "--base-url", "http://127.0.0.1:1", "--retries", "1"],
+        "error: --base-url, --retries do not apply to simulator"
+      ]
+    ]
+    const results = await Promise.all(
+      conflicts.map(([tool, args]) => (tool === "cli" ? cli(args, mainEnv()) : standalone(args)))
+    )
+    for (const [i, result] of results.entries()) {
+      expect(oneLineError(result), result.args.join(" ")).toBe(conflicts[i]![2])
+    }
+    const state = await main.runPromise(Effect.flatMap(Simulator.Simulator, (s) => s.state))
+    expect(state.orders.filter((o) => o.transactionId.startsWith("cli-cf-"))).toEqual([])
+  })
+
+  it("simulator --help: every default, and none of the flags that do nothing for a server", async () => {
+    const [nested, alone] = await Promise.all([cli(["simulator", "--help"], mainEnv()), standalone(["--help"])])
+    for (const text of [ok(nested), ok(alone)]) {
+      for (
+        const shown of [
+          "(default: 4010)",
+          "(default: 127.0.0.1)",
+          "(default: off)",
+          "(default: 10000000, $1,000.00)",
+          "(default: 1)",
+          "(default: full)",
+          "(default: 5)",
+          "(default: replay)",
+          "(default: 8)",
+          "(default: none)",
+          "--access-code",
+          "--secret-key"
+        ]
+      ) expect(text).toContain(shown)
+      for (const hidden of ["--json", "--base-url", "--request-timeout", "--retries"]) {
+        expect(text).not.toContain(hidden)
+      }
+    }
+    expect(nested.stdout).toContain("default: $ESIM_ACCESS_CODE, else sim-access-code")
+  })
+
+  it("the hint after order names the command as it was run, else both usual forms", async () => {
+    const bin = mkdtempSync(join(tmpdir(), "esim-cli-bin-"))
+    try {
+      // as installed (node_modules/.bin/effect-esim-access), and under a name that tells nothing
+      symlinkSync(cliPath, join(bin, "effect-esim-access"))
+      symlinkSync(cliPath, join(bin, "esim"))
+      const [node, npm, installed, unknown] = await Promise.all([
+        cli(hintOrder("node"), mainEnv()),
+        cli(hintOrder("npm"), {
+          ...mainEnv(),
+          npm_lifecycle_event: "cli",
+          npm_lifecycle_script: "node --no-warnings src/node/cli.ts"
+        }),
+        cli(hintOrder("bin"), mainEnv(), join(bin, "effect-esim-access")),
+        cli(hintOrder("other"), mainEnv(), join(bin, "esim"))
+      ])
+      const hintOf = (result: Result) => {
+        const last = lines(ok(result)).at(-1)!
+        const orderNo = /^Ordered (\S+)/.exec(result.stdout)?.[1]
+        return last.replaceAll(orderNo ?? "?", "<orderNo>")
+      }
+      const prefix = "Profiles are allocated within seconds: "
+      expect(hintOf(node)).toBe(`${prefix}node src/node/cli.ts profiles --order <orderNo>`)
+      expect(hintOf(npm)).toBe(`${prefix}npm run cli -- profiles --order <orderNo>`)
+      expect(hintOf(installed)).toBe(`${prefix}effect-esim-access profiles --order <orderNo>`)
+      expect(hintOf(unknown)).toBe(
+        `${prefix}effect-esim-access profiles --order <orderNo> (or: npm run cli -- profiles --order <orderNo>)`
+      )
+    } finally {
+      rmSync(bin, { recursive: true, force: true })
+    }
   })
 
   // -------------------------------------------------------------------------------------------------------------
@@ -687,20 +1056,29 @@ describe.concurrent("effect-esim-access CLI", { timeout: 90_000 }, () => {
     expect(text).toContain("USAGE")
     expect(text).toContain(`effect-esim-access ${command.filter((c) => c !== "-h").join(" ")}`.trim())
     for (const mention of mentions) expect(text).toContain(mention)
+    // boolean flags are plain switches (they never take a value from the next word)
+    expect(text).not.toContain("[=boolean]")
   })
 })
+
+/** An order whose output ends with the hint to look it up. */
+const hintOrder = (id: string) => ["order", "--package", "CKH002", "--transaction-id", `cli-hint-${id}`]
 
 /** How long the simulator may take to stop after SIGINT (it takes about 50 ms; a loaded 2-core machine is slower). */
 const sigintDeadline = 5_000
 
 /**
- * Starts `simulator --port 0` in a subprocess, waits for its banner, checks `balance` against it (with the access
- * code it should accept), then stops it with SIGINT and waits for the exit.
+ * Starts `simulator --port 0` (and `extra`) in a subprocess, waits for its banner, checks `balance` against it (with
+ * the access code it should accept, or as the banner's `try:` line says with `runTryLine`), then stops it with
+ * SIGINT and waits for the exit.
  */
-const serveAndCheck = async (env: Record<string, string | undefined>) => {
+const serveAndCheck = async (
+  env: Record<string, string | undefined>,
+  options: { readonly extra?: ReadonlyArray<string>; readonly runTryLine?: boolean } = {}
+) => {
   await acquire()
   const start = Date.now()
-  const args = ["simulator", "--port", "0", "--catalogue", "fixtures"]
+  const args = ["simulator", "--port", "0", "--catalogue", "fixtures", ...(options.extra ?? [])]
   const child = launch(args, env)
   let stdout = ""
   let stderr = ""
@@ -711,18 +1089,22 @@ const serveAndCheck = async (env: Record<string, string | undefined>) => {
   let exit: { code: number | null; signal: NodeJS.Signals | null }
   let stopMillis = 0
   try {
-    const url = await new Promise<string>((resolve, reject) => {
+    const [url, tryLine] = await new Promise<[string, string]>((resolve, reject) => {
       child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
         stdout += chunk
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*try: .*\n/.exec(stdout)
-        if (match) resolve(match[1]!)
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*try: (.*)\n/.exec(stdout)
+        if (match) resolve([match[1]!, match[2]!])
       })
       void exited.then(() => reject(new Error(`simulator exited early:\n${stdout}\n${stderr}`)))
     })
     // the simulator holds one slot meanwhile; maxProcesses >= 3 leaves room for this run
-    const balance = await cli(["balance", "--base-url", url], {
-      ESIM_ACCESS_CODE: env["ESIM_ACCESS_CODE"] ?? Simulator.defaultAccessCode
-    })
+    const words = tryLine.split(" ")
+    const balance = options.runTryLine === true ?
+      // the printed command, from `balance` on, with nothing from the environment
+      await cli(words.slice(Math.max(0, words.indexOf("balance"))), {}) :
+      await cli(["balance", "--base-url", url], {
+        ESIM_ACCESS_CODE: env["ESIM_ACCESS_CODE"] ?? Simulator.defaultAccessCode
+      })
     expect(ok(balance)).toBe("Balance: $1000.00\n")
   } finally {
     const signalled = Date.now()

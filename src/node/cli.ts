@@ -3,19 +3,23 @@
  * The `effect-esim-access` command-line tool, built with `effect/cli`. Every command is one call of the library;
  * credentials come from `ESIM_ACCESS_CODE` / `ESIM_ACCESS_SECRET_KEY` or flags, and `--base-url` points at the
  * simulator. Human-readable tables by default, `--json` for scripts; progress goes to stderr; every typed error
- * prints one line on stderr and exits with status 1. The access code and the secret key are never printed.
+ * prints one line on stderr and exits with status 1 (75 when an order's profiles are not allocated yet), an
+ * interruption (Ctrl-C) 130. The access code and the secret key are never printed.
+ *
+ * Boolean flags (`--json`, `--wait`, `--strict`) are switches: they never take the next word as their value
+ * (`Flag.withOptionalValue`), so `usage --json 1 2` reads the ids 1 and 2; `--json=false` is the explicit form.
  *
  * @since 0.1.0
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Config, Console, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Console, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { FetchHttpClient } from "effect/http"
-import type { HttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient } from "effect/http"
 import * as Balance from "../Balance.ts"
 import * as DataVolume from "../DataVolume.ts"
 import * as EsimAccessConfig from "../EsimAccessConfig.ts"
+import * as Errors from "../EsimAccessError.ts"
 import type { AllocationTimeout, EsimAccessError } from "../EsimAccessError.ts"
 import * as Locations from "../Locations.ts"
 import * as Money from "../Money.ts"
@@ -26,9 +30,19 @@ import * as Sms from "../Sms.ts"
 import * as TopUp from "../TopUp.ts"
 import * as Usage from "../Usage.ts"
 import * as Webhook from "../Webhook.ts"
-import { checkAll, checkInt, formatter, userError } from "./internal/errors.ts"
-import { withProgress } from "./internal/progress.ts"
-import { nestedSimulatorCommand } from "./internal/simulatorCommand.ts"
+import {
+  check,
+  checkAll,
+  checkInt,
+  isHttpUrl,
+  makeFormatter,
+  Pending,
+  pendingExitCode,
+  userError
+} from "./internal/errors.ts"
+import { hint } from "./internal/invocation.ts"
+import { notice, withProgress } from "./internal/progress.ts"
+import { nestedCredentialDescriptions, nestedSimulatorCommand } from "./internal/simulatorCommand.ts"
 import { age, date, dateTime, list, table } from "./internal/table.ts"
 
 const root = Command.make("effect-esim-access").pipe(
@@ -43,28 +57,93 @@ const root = Command.make("effect-esim-access").pipe(
       Flag.withFallbackConfig(Config.Redacted("ESIM_ACCESS_SECRET_KEY")),
       Flag.optional
     ),
+    // no fallback here: `simulator` tells a --base-url on its command line (an error) from the variable (ignored)
     baseUrl: Flag.String("base-url").pipe(
-      Flag.withDescription("API base URL, e.g. the simulator's (default: $ESIM_ACCESS_BASE_URL or production)"),
-      Flag.withFallbackConfig(Config.String("ESIM_ACCESS_BASE_URL")),
-      Flag.withDefault(EsimAccessConfig.defaultBaseUrl)
+      Flag.withDescription(
+        `API base URL, e.g. the simulator's (default: $ESIM_ACCESS_BASE_URL, else ${EsimAccessConfig.defaultBaseUrl})`
+      ),
+      Flag.optional
     ),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON instead of tables"), Flag.withDefault(false))
+    json: Flag.Boolean("json").pipe(
+      // a switch: `--json 1` is --json and the argument 1, never --json=1
+      Flag.withOptionalValue("true"),
+      Flag.withDescription("print JSON instead of tables (default: off)"),
+      Flag.optional
+    ),
+    requestTimeout: Flag.Int("request-timeout").pipe(
+      Flag.withDescription("seconds to wait for each attempt's answer, >= 1 (default: 30, the catalogue 120)"),
+      Flag.optional
+    ),
+    retries: Flag.Int("retries").pipe(
+      Flag.withDescription("retries after a transient failure (no answer, HTTP 429 or 5xx, busy), >= 0 (default: 3)"),
+      Flag.optional
+    )
   }),
   Command.withDescription("The eSIM Access wholesale API from the command line")
 )
 
-/** One line for a typed error. */
-const describe = (error: EsimAccessError | AllocationTimeout): string => {
+/** The shared flags that only the API commands use: `simulator` rejects them and its help leaves them out. */
+const apiOnlyFlags = ["base-url", "json", "request-timeout", "retries"] as const
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** The command that shows an order's profiles, as the user can run it. */
+const lookUp = (orderNo: string) => hint(`profiles --order ${orderNo}`)
+
+/**
+ * One line for a typed error; `attempts`, when known, is how many attempts the failed call made (always named for
+ * a transport failure, which is the one retried: "no answer within 30s (4 attempts)").
+ */
+const describe = (error: EsimAccessError | AllocationTimeout, attempts?: number): string => {
+  const tries = attempts === undefined || (attempts === 1 && error._tag !== "TransportError") ?
+    "" :
+    ` (${plural(attempts, "attempt")})`
   switch (error._tag) {
     case "AllocationTimeout":
-      return `${error._tag}: ${error.message}`
+      // the library's line names the order; the CLI adds its transactionId and the command to look it up later
+      return `${error._tag}: ${
+        error.message.replace(
+          `order ${error.orderNo}:`,
+          `order ${error.orderNo} (transactionId ${error.transactionId}):`
+        )
+      }: ${lookUp(error.orderNo)}`
     case "TransportError":
-      return `${error._tag}: ${error.message}${error.bodyExcerpt ? ` (${error.bodyExcerpt})` : ""}`
+      return `${error._tag}: ${error.message}${error.bodyExcerpt ? ` (${error.bodyExcerpt})` : ""}${tries}`
     case "DecodeError":
-      return `${error._tag} on ${error.endpoint}: ${error.message}`
+      return `${error._tag} on ${error.endpoint}: ${error.message}${tries}`
     default:
-      return `${error._tag} (${error.code}) on ${error.endpoint}: ${error.message}`
+      return `${error._tag} (${error.code}) on ${error.endpoint}: ${error.message}${tries}`
   }
+}
+
+const isCallError = Schema.is(Errors.EsimAccessError)
+const isAllocationTimeout = Schema.is(Errors.AllocationTimeout)
+
+/** `esim/query` from `https://host/api/v1/open/esim/query`: the `endpoint` of the errors. */
+const endpointOf = (url: string) => url.split("/api/v1/open/")[1] ?? url
+
+/**
+ * The CLI's HttpClient: fetch, plus a look at every attempt. The library retries inside its request pipeline, with
+ * the schedule of the configuration, and every retried attempt runs with that schedule's metadata (its input is the
+ * failure being retried), so an attempt after the first is announced on stderr as it starts ("…, retrying (attempt
+ * 2 of 4)…"), and the attempts of each endpoint are counted for the final error line.
+ */
+const attemptTracker = (announce: (error: EsimAccessError, attempt: number) => Effect.Effect<void>) => {
+  const attempts = new Map<string, number>()
+  const layer = Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(HttpClient.HttpClient, (client) =>
+      HttpClient.tapRequest(client, (request) =>
+        Effect.gen(function*() {
+          const meta = yield* Schedule.CurrentMetadata
+          // a repeat around the call (the allocation polls) has metadata too, with another input: not a retry
+          const retried = meta.attempt >= 1 && isCallError(meta.input) ? meta.input : undefined
+          const attempt = retried === undefined ? 1 : meta.attempt + 1
+          attempts.set(endpointOf(request.url), attempt)
+          if (retried !== undefined) yield* announce(retried, attempt)
+        })))
+  ).pipe(Layer.provide(FetchHttpClient.layer))
+  return { layer, attemptsOf: (endpoint: string) => attempts.get(endpoint) }
 }
 
 /**
@@ -77,42 +156,69 @@ const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
     text.replace(/\s*[\r\n]+\s*/g, " ")
   )
 
-const validBaseUrl = (text: string): boolean => {
-  try {
-    const url = new URL(text)
-    return url.protocol === "http:" || url.protocol === "https:"
-  } catch {
-    return false
-  }
-}
+/** `--base-url`, else `ESIM_ACCESS_BASE_URL` (empty means unset, as in the library), else production. */
+const baseUrlOf = (flag: Option.Option<string>) =>
+  Option.isSome(flag) ? Effect.succeed(flag.value) : Config.String("ESIM_ACCESS_BASE_URL").pipe(
+    Config.withDefault(""),
+    Effect.map((value) => value.trim() === "" ? EsimAccessConfig.defaultBaseUrl : value.trim()),
+    Effect.orElseSucceed(() => EsimAccessConfig.defaultBaseUrl)
+  )
+
+/** the library's default number of retries (EsimAccessConfig.RetryOptions) */
+const defaultRetries = 3
 
 /**
  * Runs a command body with the configuration from the shared flags, turning every typed error into one line on
- * stderr and exit status 1.
+ * stderr and exit status 1 (other failures, such as usage errors and {@link Pending}, pass as they are).
  */
-const withClient = <A>(
+const withClient = <A, E>(
   body: (
     json: boolean
-  ) => Effect.Effect<A, EsimAccessError | AllocationTimeout, EsimAccessConfig.EsimAccessConfig | HttpClient.HttpClient>
+  ) => Effect.Effect<A, E, EsimAccessConfig.EsimAccessConfig | HttpClient.HttpClient>
 ) =>
   Effect.gen(function*() {
     const flags = yield* root
     if (Option.isNone(flags.accessCode) || Redacted.value(flags.accessCode.value) === "") {
       return yield* userError("no access code: set ESIM_ACCESS_CODE or pass --access-code")
     }
-    if (!validBaseUrl(flags.baseUrl)) {
-      return yield* userError(`invalid base URL ${JSON.stringify(flags.baseUrl)}: expected http(s)://host[:port]`)
+    const baseUrl = yield* baseUrlOf(flags.baseUrl)
+    if (!isHttpUrl(baseUrl)) {
+      return yield* userError(`invalid base URL ${JSON.stringify(baseUrl)}: expected http(s)://host[:port]`)
     }
+    yield* checkAll([
+      ...Option.toArray(Option.map(flags.requestTimeout, (n) => checkInt("request-timeout", n, 1))),
+      ...Option.toArray(Option.map(flags.retries, (n) => checkInt("retries", n, 0)))
+    ])
     const accessCode = flags.accessCode.value
     const secretKey = Option.getOrUndefined(flags.secretKey)
     const secrets = [accessCode, ...(secretKey === undefined ? [] : [secretKey])].map(Redacted.value)
-    const layer = Layer.mergeAll(
-      EsimAccessConfig.layer({ accessCode, secretKey, baseUrl: flags.baseUrl }),
-      FetchHttpClient.layer
+    const retries = Option.getOrElse(flags.retries, () => defaultRetries)
+    // per attempt: the library times every attempt out on its own (the catalogue with its longer timeout)
+    const timeout = Option.getOrUndefined(Option.map(flags.requestTimeout, (n) => Duration.seconds(n)))
+    const tracker = attemptTracker((error, attempt) =>
+      notice(scrub(`${describe(error)}, retrying (attempt ${attempt} of ${retries + 1})…`, secrets))
     )
-    return yield* body(flags.json).pipe(
+    const layer = Layer.mergeAll(
+      EsimAccessConfig.layer({
+        accessCode,
+        secretKey,
+        baseUrl,
+        timeout,
+        catalogueTimeout: timeout,
+        retry: retries === 0 ? false : { times: retries }
+      }),
+      tracker.layer
+    )
+    const json = Option.getOrElse(flags.json, () => false)
+    return yield* body(json).pipe(
       Effect.provide(layer),
-      Effect.mapError((error) => userError(scrub(describe(error), secrets), error))
+      Effect.mapError((error) =>
+        isCallError(error) ?
+          userError(scrub(describe(error, tracker.attemptsOf(error.endpoint)), secrets), error) :
+          isAllocationTimeout(error) ?
+          userError(scrub(describe(error), secrets), error) :
+          error
+      )
     )
   })
 
@@ -124,8 +230,6 @@ const print = (json: boolean, value: unknown, human: () => string) =>
 const maxBatch = 30
 /** a day pass runs 1 to 365 days (reference §2.2) */
 const maxPeriod = 365
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 const balance = Command.make("balance", {}, () =>
   withClient((json) =>
@@ -230,21 +334,28 @@ const order = Command.make("order", {
   transactionId: Flag.String("transaction-id").pipe(
     Flag.withDescription("your unique id for this purchase: re-running with the same id never buys twice")
   ),
-  periodNum: Flag.Int("period").pipe(Flag.withDescription("days, 1 to 365, for day-pass plans"), Flag.optional),
+  periodNum: Flag.Int("period").pipe(
+    Flag.withDescription("days, 1 to 365, for day-pass plans only (a fixed plan is refused)"),
+    Flag.optional
+  ),
   wait: Flag.Boolean("wait").pipe(
-    Flag.withDescription("wait for the profiles and print activation codes and QR URLs"),
+    Flag.withOptionalValue("true"),
+    Flag.withDescription(
+      "wait for the profiles and print activation codes and QR URLs; on Ctrl-C, prints the orderNo (exit 130)"
+    ),
     Flag.withDefault(false)
   ),
   timeout: Flag.Int("timeout").pipe(
-    Flag.withDescription("with --wait: seconds to wait for allocation, >= 1 (default 90); the order stays placed"),
-    Flag.withDefault(90)
+    Flag.withDescription("with --wait: seconds to wait for allocation, >= 1 (default: 90); the order stays placed"),
+    Flag.optional
   )
 }, (flags) =>
   Effect.andThen(
     checkAll([
       checkInt("count", flags.count, 1, maxBatch),
       ...Option.toArray(Option.map(flags.periodNum, (n) => checkInt("period", n, 1, maxPeriod))),
-      checkInt("timeout", flags.timeout, 1)
+      ...Option.toArray(Option.map(flags.timeout, (n) => checkInt("timeout", n, 1))),
+      check(flags.wait || Option.isNone(flags.timeout), "--timeout applies only with --wait")
     ]),
     withClient((json) =>
       Effect.gen(function*() {
@@ -256,19 +367,48 @@ const order = Command.make("order", {
             periodNum: Option.getOrUndefined(flags.periodNum)
           }]
         }
+        // the API ignores periodNum on a fixed plan (reference §2.2): a --period there is a mistake about the plan,
+        // refused before ordering
+        if (Option.isSome(flags.periodNum)) yield* refuseFixedPlan(flags.packageCode)
+        // until the API confirms the order, an interruption leaves it unknown whether it was placed: a re-run with
+        // the same transactionId finds out without buying twice
+        const unconfirmed = Console.error(
+          `interrupted before the order was confirmed: it may have been placed; run the same command again ` +
+            `(same --transaction-id ${flags.transactionId}): it never buys twice`
+        )
         if (!flags.wait) {
-          const placed = yield* Orders.create(params)
+          const placed = yield* Orders.create(params).pipe(Effect.onInterrupt(() => unconfirmed))
           return yield* print(json, placed, () =>
             `Ordered ${placed.orderNo} (transactionId ${placed.transactionId}).\n` +
-            `Profiles are allocated within seconds: effect-esim-access profiles --order ${placed.orderNo}`)
+            `Profiles are allocated within seconds: ${lookUp(placed.orderNo)}`)
         }
+        let placed: string | undefined
         const result = yield* withProgress(
           `Ordering ${plural(flags.count, "profile")} and waiting for allocation`,
           (progress) =>
             Orders.createAndAwaitProfiles(params, {
-              deadline: `${flags.timeout} seconds`,
-              onPoll: (poll) => progress.update(`Waiting for allocation (check ${poll})`)
+              deadline: `${Option.getOrElse(flags.timeout, () => 90)} seconds`,
+              onPoll: (poll) => progress.update(`Waiting for allocation of ${placed ?? "the order"} (check ${poll})`),
+              // called once the order is placed (or found again, on a re-run) with its orderNo. It never
+              // completes, so it never ends a pause early, as a webhook signal would
+              orderStatus: (orderNo) =>
+                Effect.sync(() => void (placed = orderNo)).pipe(
+                  Effect.andThen(
+                    progress.update(
+                      `Order ${orderNo} placed (transactionId ${flags.transactionId}), waiting for allocation`
+                    )
+                  ),
+                  Effect.andThen(Effect.never)
+                )
             })
+        ).pipe(
+          // Ctrl-C: the spinner is gone by now (withProgress ends first); the order is not lost, say where it is
+          Effect.onInterrupt(() =>
+            placed === undefined ? unconfirmed : Console.error(
+              `interrupted: order ${placed} (transactionId ${flags.transactionId}) is placed and paid for; ` +
+                `the order exists, query it later: ${lookUp(placed)}`
+            )
+          )
         )
         yield* print(json, result, () =>
           [
@@ -288,12 +428,27 @@ const order = Command.make("order", {
       })
     )
   )).pipe(
-    Command.withDescription("Order eSIM profiles"),
+    Command.withDescription("Order eSIM profiles (exit 130 on Ctrl-C, after printing what became of the order)"),
     Command.withExamples([{
       command: "effect-esim-access order --package JP_1_7 --transaction-id shop-1042 --wait",
       description: "buy one Japan plan and print its activation code and QR URL"
     }])
   )
+
+/**
+ * Fails when `code` (a packageCode or slug) is a fixed plan, for which `--period` means nothing. A package the
+ * catalogue does not list is left to the order, which names it (NotFound).
+ */
+const refuseFixedPlan = (code: string) =>
+  Effect.gen(function*() {
+    const byCode = yield* Packages.list({ packageCode: code })
+    const found = byCode.length > 0 ? byCode : yield* Packages.list({ slug: code })
+    const plan = found.find((p) => p.packageCode === code || p.slug === code) ?? found[0]
+    // dataType 1 is a fixed plan; 2 to 4 are day passes (reference §2.1)
+    if (plan?.dataType === 1) {
+      return yield* userError(`--period applies to day-pass plans only; ${code} (${plan.name}) is a fixed plan`)
+    }
+  })
 
 const profileFlags = {
   esimTranNo: Flag.String("esim-tran-no").pipe(Flag.withDescription("profile id (recommended)"), Flag.optional),
@@ -301,7 +456,9 @@ const profileFlags = {
 }
 
 const refOf = (flags: { readonly esimTranNo: Option.Option<string>; readonly iccid: Option.Option<string> }) =>
-  Option.isSome(flags.esimTranNo) ?
+  Option.isSome(flags.esimTranNo) && Option.isSome(flags.iccid) ?
+    Effect.fail(userError("give --esim-tran-no or --iccid, not both")) :
+    Option.isSome(flags.esimTranNo) ?
     Effect.succeed<Profiles.ProfileRef>({ esimTranNo: flags.esimTranNo.value }) :
     Option.isSome(flags.iccid) ?
     Effect.succeed<Profiles.ProfileRef>({ iccid: flags.iccid.value }) :
@@ -312,6 +469,8 @@ const profiles = Command.make("profiles", {
   ...profileFlags
 }, (flags) =>
   Effect.gen(function*() {
+    const given = [flags.orderNo, flags.esimTranNo, flags.iccid].filter(Option.isSome).length
+    if (given > 1) return yield* userError("give one of --order, --esim-tran-no or --iccid, not several")
     const params: Profiles.StreamParams | undefined = Option.isSome(flags.orderNo) ?
       { orderNo: flags.orderNo.value } :
       Option.isSome(flags.esimTranNo) ?
@@ -323,11 +482,25 @@ const profiles = Command.make("profiles", {
     return yield* withClient((json) =>
       Effect.gen(function*() {
         // every page, however many profiles the order has
-        const result = yield* Profiles.queryAll(params)
+        const result = yield* Profiles.queryAll(params).pipe(
+          // 200010: the order exists and is paid for, its profiles are being allocated (not a failure)
+          Effect.catchTag("ProfileNotReady", (error) =>
+            Effect.fail(
+              params.orderNo === undefined ? error : new Pending({
+                line:
+                  `order ${params.orderNo} is still being allocated; try again in a few seconds (or use order --wait)`
+              })
+            ))
+        )
         yield* print(json, result, () => profileTable(result) + `\n${plural(result.length, "profile")}`)
       })
     )
-  })).pipe(Command.withDescription("Show profiles by --order, --esim-tran-no or --iccid"))
+  })).pipe(
+    Command.withDescription(
+      `Show profiles by one of --order, --esim-tran-no or --iccid (an order still being allocated: one line on ` +
+        `stderr and exit ${pendingExitCode}, not 1)`
+    )
+  )
 
 const topup = Command.make("topup", {
   ...profileFlags,
@@ -462,11 +635,25 @@ const cli = root.pipe(
       "simulator",
       Effect.map(root, (flags) => ({
         accessCode: Option.getOrUndefined(Option.map(flags.accessCode, Redacted.value)),
-        secretKey: Option.getOrUndefined(Option.map(flags.secretKey, Redacted.value))
+        secretKey: Option.getOrUndefined(Option.map(flags.secretKey, Redacted.value)),
+        // given on the command line (ESIM_ACCESS_BASE_URL is not: it is set for the other commands)
+        unused: [
+          ...(Option.isSome(flags.baseUrl) ? ["--base-url"] : []),
+          ...(Option.isSome(flags.json) ? ["--json"] : []),
+          ...(Option.isSome(flags.requestTimeout) ? ["--request-timeout"] : []),
+          ...(Option.isSome(flags.retries) ? ["--retries"] : [])
+        ]
       }))
     )
   ]),
   Command.run({ version: "0.1.0" })
 )
+
+// `simulator --help` leaves out the shared flags that do not apply to a server, and says what the credentials
+// mean there
+const formatter = makeFormatter({
+  inherited: (path) =>
+    path.length === 2 && path[1] === "simulator" ? { hide: apiOnlyFlags, describe: nestedCredentialDescriptions } : {}
+})
 
 cli.pipe(Effect.provide(formatter), Effect.provide(NodeServices.layer), NodeRuntime.runMain)

@@ -21,6 +21,13 @@ const animated = (): boolean => process.stderr.isTTY === true && process.env["TE
 const write = (text: string) => Effect.sync(() => void process.stderr.write(text))
 
 /**
+ * One line on stderr while work may be in progress (e.g. a retry): on a terminal it first erases the spinner's
+ * line, which the spinner redraws below it at its next frame.
+ */
+export const notice = (line: string): Effect.Effect<void> =>
+  Effect.suspend(() => write(animated() ? `\r\x1b[2K${line}\n` : `${line}\n`))
+
+/**
  * Runs `task` with a progress indicator labelled `label` (e.g. "Downloading the catalogue").
  */
 export const withProgress = <A, E, R>(
