@@ -140,11 +140,11 @@ export const create = (
 ): Effect.Effect<Order, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const since = yield* Clock.currentTimeMillis
-    return yield* Request.execute(Wire.order, {
+    return yield* Request.execute(Wire.order, (): typeof Wire.order.request.Type => ({
       transactionId: params.transactionId,
       ...(params.amount === undefined ? {} : { amount: params.amount }),
       packageInfoList: params.packageInfoList.map(line)
-    }).pipe(
+    })).pipe(
       Effect.catchTag(
         "DuplicateTransaction",
         (error) =>

@@ -65,7 +65,7 @@ export interface ListParams {
 export const list = (
   params: ListParams = {}
 ): Effect.Effect<ReadonlyArray<Package>, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> =>
-  Request.execute(Wire.list, {
+  Request.execute(Wire.list, (): typeof Wire.list.request.Type => ({
     // unused filters go as "", as the vendor's own scripts send them (reference §1.2)
     locationCode: params.locationCode ?? "",
     type: params.type ?? "",
@@ -73,4 +73,4 @@ export const list = (
     packageCode: params.packageCode ?? "",
     iccid: params.iccid ?? "",
     ...(params.dataType === undefined ? {} : { dataType: params.dataType })
-  }).pipe(Effect.map((obj) => obj.packageList))
+  })).pipe(Effect.map((obj) => obj.packageList))

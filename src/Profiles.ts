@@ -143,7 +143,7 @@ export const query = (
     readonly endTime?: DateTime.Utc | undefined
     readonly pager?: { readonly pageNum: number; readonly pageSize: number } | undefined
   }
-  return Request.execute(Wire.query, {
+  return Request.execute(Wire.query, (): typeof Wire.query.request.Type => ({
     // unused identifiers go as "", as in the reference's example (§2.3)
     orderNo: p.orderNo ?? "",
     iccid: p.iccid ?? "",
@@ -151,7 +151,7 @@ export const query = (
     ...(p.startTime === undefined ? {} : { startTime: p.startTime }),
     ...(p.endTime === undefined ? {} : { endTime: p.endTime }),
     pager: p.pager ?? defaultPager
-  }).pipe(Effect.map((obj): QueryResult => ({ profiles: obj.esimList, pager: obj.pager })))
+  })).pipe(Effect.map((obj): QueryResult => ({ profiles: obj.esimList, pager: obj.pager })))
 }
 
 const lifecycle = (endpoint: typeof Wire.cancel) =>
@@ -250,7 +250,8 @@ export type StreamParams =
 export const stream = (
   params: StreamParams
 ): Stream.Stream<Profile, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> => {
-  const { pageSize = 100, ...selector } = params
+  // `?? {}`: no parameters at all (from JavaScript) fail in the first query with an InvalidRequest, not here
+  const { pageSize = 100, ...selector } = params ?? ({} as StreamParams)
   // the state: the next page number and the first esimTranNo of the page before it
   return Stream.paginate(
     { pageNum: 1, previousFirst: undefined as string | undefined },

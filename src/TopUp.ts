@@ -65,11 +65,11 @@ export interface TopUpResult {
 export const create = (
   params: CreateParams
 ): Effect.Effect<TopUpResult, EsimAccessError, EsimAccessConfig | HttpClient.HttpClient> =>
-  Request.execute(Wire.topUp, {
+  Request.execute(Wire.topUp, (): typeof Wire.topUp.request.Type => ({
     ...(params.esimTranNo === undefined ? {} : { esimTranNo: params.esimTranNo }),
     ...(params.iccid === undefined ? {} : { iccid: params.iccid }),
     packageCode: params.packageCode,
     transactionId: params.transactionId,
     ...(params.amount === undefined ? {} : { amount: params.amount }),
     ...(params.periodNum === undefined ? {} : { periodNum: params.periodNum })
-  })
+  }))

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { EsimAccessTest, Orders, Packages, Profiles, Sms, TopUp, Usage, Webhook } from "effect-esim-access"
-import type { EsimAccessError } from "effect-esim-access"
+import type { EsimAccessConfig, EsimAccessError } from "effect-esim-access"
+import type { HttpClient } from "effect/http"
 
 /**
  * Checks that `call` failed with InvalidRequest (`code: "client"`, a short message naming `field`) without
@@ -143,4 +144,42 @@ describe("input is validated before anything is sent", () => {
     check("webhook", "webhook/save")(Webhook.save("hooks.example")))
 
   it.effect("an unknown package type", () => check("type", "package/list")(Packages.list({ type: "ADDON" as "BASE" })))
+})
+
+describe("parameters of another shape than the types say (from JavaScript): an InvalidRequest, never a throw", () => {
+  // what an untyped caller can pass; the casts stand for JavaScript
+  const untyped = <T>(value: unknown) => value as T
+  type Call = () => Effect.Effect<
+    unknown,
+    EsimAccessError.EsimAccessError,
+    EsimAccessConfig.EsimAccessConfig | HttpClient.HttpClient
+  >
+  const calls: ReadonlyArray<readonly [string, string, Call]> = [
+    ["Orders.create(undefined)", "esim/order", () => Orders.create(untyped(undefined))],
+    ["Orders.create without packageInfoList", "esim/order", () => Orders.create(untyped({ transactionId: "t-1" }))],
+    ["Packages.list(null)", "package/list", () => Packages.list(untyped(null))],
+    ["Profiles.query(undefined)", "esim/query", () => Profiles.query(untyped(undefined))],
+    ["TopUp.create(null)", "esim/topup", () => TopUp.create(untyped(null))],
+    ["Sms.send(undefined)", "esim/sendSms", () => Sms.send(untyped(undefined))],
+    ["Usage.check(undefined)", "esim/usage/query", () => Usage.check(untyped(undefined))],
+    ["Webhook.save(42)", "webhook/save", () => Webhook.save(untyped(42))]
+  ]
+  for (const [name, endpoint, call] of calls) {
+    it.effect(name, () =>
+      Effect.gen(function*() {
+        // building the effect must not throw either
+        const effect = call()
+        const error = yield* Effect.flip(effect)
+        assert.strictEqual(error._tag, "InvalidRequest")
+        if (error._tag === "InvalidRequest") assert.strictEqual(error.endpoint, endpoint)
+        assert.deepStrictEqual(yield* EsimAccessTest.requests, [])
+      }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.ok({})))))
+  }
+
+  it.effect("Profiles.stream(undefined)", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Stream.runCollect(Profiles.stream(untyped(undefined))))
+      assert.strictEqual(error._tag, "InvalidRequest")
+      assert.deepStrictEqual(yield* EsimAccessTest.requests, [])
+    }).pipe(Effect.provide(EsimAccessTest.layer(() => EsimAccessTest.ok({})))))
 })

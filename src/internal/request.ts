@@ -279,7 +279,12 @@ const resolved = (config: EsimAccessConfig["Service"]): Resolved => {
  */
 export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
   endpoint: Endpoint<Req, Res>,
-  input: Req["Type"]
+  /**
+   * the request body, or a function building it from the caller's parameters: called inside the pipeline, so
+   * parameters of another shape than the types say (from JavaScript, or `as any`) are an `InvalidRequest`, not an
+   * exception
+   */
+  input: Req["Type"] | (() => Req["Type"])
 ): Effect.Effect<
   Res["Type"],
   Failure,
@@ -291,7 +296,17 @@ export const execute = <Req extends Schema.Top, Res extends Schema.Top>(
     const client = yield* HttpClient.HttpClient
     const { decodeObj, encode } = prepared(endpoint)
     const { accessCode, scrub, problem } = resolved(config)
-    const encoded = yield* encode(input).pipe(
+    let body_: Req["Type"]
+    try {
+      body_ = typeof input === "function" ? (input as () => Req["Type"])() : input
+    } catch {
+      return yield* new Errors.InvalidRequest({
+        code: "client",
+        endpoint: path,
+        message: "the parameters are not of the documented shape"
+      })
+    }
+    const encoded = yield* encode(body_).pipe(
       Effect.mapError((error) => {
         const { message, path: field } = shortMessage(error, [], scrub)
         return new Errors.InvalidRequest({
