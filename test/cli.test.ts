@@ -869,6 +869,31 @@ describe.concurrent("effect-esim-access CLI", { timeout: 90_000 }, () => {
     expect(oneLineError(change)).toBe("error: TransportError: esim/suspend: no answer within 1s (1 attempt)")
   })
 
+  it("an order with no answer says it may have been placed and how to resume without buying twice", async () => {
+    const result = await cli(
+      [
+        "order",
+        "--package",
+        "CKH002",
+        "--transaction-id",
+        "cli-silent-order",
+        "--base-url",
+        silentUrl,
+        "--request-timeout",
+        "1",
+        "--retries",
+        "0"
+      ],
+      { ESIM_ACCESS_CODE: accessCode }
+    )
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(lines(result.stderr).at(-1)).toBe(
+      "error: TransportError: esim/order: no answer within 1s (1 attempt); it may have been placed: run the same " +
+        "command again (same --transaction-id), it never buys twice"
+    )
+  })
+
   it("boolean flags never take the next word: usage --json 1 2, usage --json 0 <id>, balance --json no", async () => {
     const { spain } = await fixtures
     const poorEnv = { ESIM_ACCESS_CODE: accessCode, ESIM_ACCESS_BASE_URL: poorUrl }
@@ -917,6 +942,16 @@ describe.concurrent("effect-esim-access CLI", { timeout: 90_000 }, () => {
         both
       ],
       ["cli", ["suspend", "--esim-tran-no", "1", "--iccid", "2", ...nowhere], both],
+      [
+        "cli",
+        ["packages", "--iccid", "89000000000000000002", ...nowhere],
+        "error: --iccid applies only with --type TOPUP (the top-ups an eSIM can take)"
+      ],
+      [
+        "cli",
+        ["packages", "--type", "BASE", "--iccid", "89000000000000000002", ...nowhere],
+        "error: --iccid applies only with --type TOPUP (the top-ups an eSIM can take)"
+      ],
       ["cli", ["sms", "--esim-tran-no", "1", "--iccid", "2", "--message", "hi", ...nowhere], both],
       [
         "cli",

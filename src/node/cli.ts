@@ -107,8 +107,13 @@ const describe = (error: EsimAccessError | AllocationTimeout, attempts?: number)
           `order ${error.orderNo} (transactionId ${error.transactionId}):`
         )
       }: ${lookUp(error.orderNo)}`
-    case "TransportError":
-      return `${error._tag}: ${error.message}${error.bodyExcerpt ? ` (${error.bodyExcerpt})` : ""}${tries}`
+    case "TransportError": {
+      const line = `${error._tag}: ${error.message}${error.bodyExcerpt ? ` (${error.bodyExcerpt})` : ""}${tries}`
+      // no answer to a purchase: it may have gone through, and the same transactionId never buys twice
+      return error.reason !== "Status" && (error.endpoint === "esim/order" || error.endpoint === "esim/topup") ?
+        `${line}; it may have been placed: run the same command again (same --transaction-id), it never buys twice` :
+        line
+    }
     case "DecodeError":
       return `${error._tag} on ${error.endpoint}: ${error.message}${tries}`
     default:
@@ -263,6 +268,10 @@ const packages = Command.make("packages", {
 }, (flags) =>
   withClient((json) =>
     Effect.gen(function*() {
+      // the API filters by ICCID only for top-ups (reference §2.1); without TOPUP it would list the whole catalogue
+      if (Option.isSome(flags.iccid) && Option.getOrUndefined(flags.type) !== "TOPUP") {
+        return yield* userError("--iccid applies only with --type TOPUP (the top-ups an eSIM can take)")
+      }
       const list = yield* withProgress("Downloading the catalogue", () =>
         Packages.list({
           locationCode: Option.getOrUndefined(flags.location),
