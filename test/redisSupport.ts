@@ -8,7 +8,7 @@
  * the `afterAll` of the importing test file and the exit of the test process, so a test that times out (its scope
  * never closed) leaves no `redis-server` or worker behind.
  */
-import { afterAll } from "@effect/vitest"
+import { afterAll, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
@@ -36,6 +36,22 @@ export const skipReason: string | undefined = redisBinary === undefined ?
   undefined
 
 if (skipReason !== undefined) process.stderr.write(`\n*** Redis tests ${skipReason} ***\n\n`)
+
+/**
+ * Registers, in the calling test file, what a missing redis-server means: a skipped test named after the reason
+ * (visible in every reporter) on a developer's machine, and a failing test under CI (`CI` set), which must have
+ * the binary (.ci/run installs it), so the Redis tests can never pass there by being skipped.
+ */
+export const reportMissingRedis = (): void => {
+  if (skipReason === undefined) return
+  if (process.env["CI"] !== undefined && process.env["CI"] !== "" && process.env["CI"] !== "false") {
+    it("redis-server is installed (CI must run the Redis tests)", () => {
+      throw new Error(`CI without redis-server: ${skipReason}`)
+    })
+  } else {
+    it.skip(skipReason, () => {})
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // child processes: none outlives the test file
