@@ -41,11 +41,14 @@ import type { Claim, DedupeStore } from "./WebhookReceiver.ts"
  * 8, measured); one start per interval cannot.
  *
  * `margin` absorbs what happens between the booked slot and the API counting the request. Half of it is for a
- * start that comes late (its answer from Redis, or its timer, waited for a busy event loop): a start more than
- * `margin / 2` after its slot gives the slot up and books another (up to 5 times, then it starts anyway), so it
- * never crowds the next slot, which another replica may take on time. The other half is for the way to the API:
- * raise `margin` if your replicas reach the API over paths whose latency differs by more than about 20 ms. With no
- * margin, nine starts 125 ms apart reach the API within 1000 ms as soon as the first is a little late.
+ * start that comes late (its timer waited for a busy event loop): a start more than `margin / 2` after its slot
+ * gives the slot up and books another (up to 5 times, then it starts anyway), so it never crowds the next slot,
+ * which another replica may take on time. An answer from Redis that was read late costs nothing: every booking
+ * tells when the key's run of slots began, to within its round trip, so the quickest recent round trip places all
+ * the slots of the run. The other half is for the way to the API: raise `margin` if your replicas reach the API
+ * over paths whose latency differs by more than about 20 ms. With no margin, nine starts 125 ms apart reach the API
+ * within 1000 ms as soon as the first is a little late. Every replica of an account must use the same `limit`,
+ * `window` and `margin` (the slots of a key are one spacing apart). A slot given up is logged at Debug level.
  *
  * @since 0.1.0
  * @category rate limit
