@@ -5,7 +5,7 @@
  * behaviour while Redis is unreachable.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Duration, Effect, Exit, Fiber, Layer, Logger } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Fiber, Layer, Logger } from "effect"
 import { Balance, EsimAccessConfig, EsimAccessTest } from "effect-esim-access"
 import * as NodeRedis from "effect-esim-access/node/Redis"
 import { layer as simulatorLayer, SimulatorServer } from "effect-esim-access/node/SimulatorServer"
@@ -189,6 +189,22 @@ describe("booking slots: late answers, outages (a scripted store, TestClock)", (
       assert.deepStrictEqual(starts, [0, 130, 260, 390])
       assert.deepStrictEqual(givenUp, [])
       assert.strictEqual(store.bookings(), 4)
+    }))
+
+  it.effect("ten minutes later, a new run: its first quick answer places its slots again", () =>
+    Effect.gen(function*() {
+      const store = scripted((n) => (n === 1 || n === 3 ? 0 : 60))
+      const givenUp: Array<number> = []
+      const limit = limiter(store, 5, givenUp)
+      const first = yield* startTimes(limit, [0, 0])
+      assert.deepStrictEqual(first, [0, 130])
+      yield* TestClock.adjust(Duration.minutes(10))
+      // the key expired long ago: booking 3 (quick) begins a new run, bookings 4 and 5 (slow) keep their slots
+      const t0 = yield* Clock.currentTimeMillis
+      const second = yield* startTimes(limit, [0, 0, 0])
+      assert.deepStrictEqual(second.map((t) => t - t0), [0, 130, 260])
+      assert.deepStrictEqual(givenUp, [])
+      assert.strictEqual(store.bookings(), 5)
     }))
 
   it.effect("the same answers without slot numbers: each booking alone is 60 ms uncertain, and gives its slot up", () =>

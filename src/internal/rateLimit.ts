@@ -93,8 +93,9 @@ interface RunEstimate {
  * narrow as the quickest round trip among them, however slow this one was. The estimate widens by 1 ms per whole second
  * since it was last narrowed, for the two clocks drifting apart (far more than real clocks drift). A booking that
  * does not meet it belongs to a new run (the key expired while idle, or a clock stepped): it starts the estimate
- * again. A booking whose own bounds are wide enough that a new run could still meet the old estimate (new runs begin
- * at least one `spacing` after the old one) is used on its own and does not narrow it.
+ * again, as does one after the estimate has widened to half a `spacing` (minutes without a booking). A booking
+ * whose own bounds are wide enough that a new run could still meet the old estimate (new runs begin at least one
+ * `spacing` after the old one) is used on its own and does not narrow it; nor does it become the estimate.
  */
 const narrow = (
   estimate: RunEstimate | undefined,
@@ -104,12 +105,15 @@ const narrow = (
   spacingMillis: number
 ): { readonly use: RunEstimate; readonly keep: RunEstimate | undefined } => {
   const own: RunEstimate = { lo, hi, at: now }
-  if (estimate === undefined) return { use: own, keep: hi - lo < spacingMillis / 2 ? own : undefined }
+  const fresh = hi - lo < spacingMillis / 2 ? own : undefined
+  if (estimate === undefined) return { use: own, keep: fresh }
   const drift = Math.floor(Math.max(0, now - estimate.at) / 1000)
   const known = { lo: estimate.lo - drift, hi: estimate.hi + drift }
+  // an estimate gone wide with age (minutes without a booking) tells nothing any more
+  if (known.hi - known.lo >= spacingMillis / 2) return { use: own, keep: fresh }
   if (hi - lo + (known.hi - known.lo) >= spacingMillis) return { use: own, keep: estimate }
   const merged = { lo: Math.max(known.lo, lo), hi: Math.min(known.hi, hi), at: now }
-  if (merged.lo > merged.hi) return { use: own, keep: own }
+  if (merged.lo > merged.hi) return { use: own, keep: fresh }
   return { use: merged, keep: merged }
 }
 
