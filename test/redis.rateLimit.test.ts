@@ -393,7 +393,9 @@ describe.skipIf(redisBinary === undefined)("the limiter shared through Redis (re
         // must reach 90 %; each run prints its slots given up and event-loop delays, to tell the code from the
         // machine.
         const runs: Array<Effect.Success<ReturnType<typeof replicas>>> = []
-        while (runs.length < 3 && !runs.some((run) => run.rate >= 0.9 * 8)) {
+        const began = Date.now()
+        // another run only while there is time for it (a quiet run takes 12 s, the slow one in CI took 27 s)
+        while (runs.length < 3 && !runs.some((run) => run.rate >= 0.9 * 8) && Date.now() - began < 80_000) {
           const run = yield* replicas("redis", redis.url)
           assert.deepStrictEqual(run.other, [])
           assert.strictEqual(run.tooMany, 0, JSON.stringify(run))
@@ -404,7 +406,7 @@ describe.skipIf(redisBinary === undefined)("the limiter shared through Redis (re
         const best = Math.max(...runs.map((run) => run.rate))
         assert.isAtLeast(best, 0.9 * 8, runs.map((run) => JSON.stringify(run)).join("\n"))
       }).pipe(Effect.scoped),
-    120_000
+    180_000
   )
 
   it.live(

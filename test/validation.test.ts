@@ -146,9 +146,10 @@ describe("input is validated before anything is sent", () => {
   it.effect("an unknown package type", () => check("type", "package/list")(Packages.list({ type: "ADDON" as "BASE" })))
 })
 
+/** what an untyped caller can pass; the casts stand for JavaScript */
+const untyped = <T>(value: unknown) => value as T
+
 describe("parameters of another shape than the types say (from JavaScript): an InvalidRequest, never a throw", () => {
-  // what an untyped caller can pass; the casts stand for JavaScript
-  const untyped = <T>(value: unknown) => value as T
   type Call = () => Effect.Effect<
     unknown,
     EsimAccessError.EsimAccessError,
